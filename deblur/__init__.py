@@ -1,0 +1,36 @@
+"""plate-deblur: remove motion blur from licence-plate images.
+
+``import deblur`` is light: TensorFlow is imported only by functions that need it.
+"""
+
+from __future__ import annotations
+
+from deblur import deblurrers as _deblurrers  # noqa: F401  (fills the registry)
+from deblur.config import BlurConfig, ModelConfig, PlateConfig, TileConfig, TrainConfig
+from deblur.io import read_image, to_float, to_gray, to_uint8, write_image
+from deblur.registry import (
+    available_deblurrers,
+    deblurrer_info,
+    get_deblurrer,
+    register_deblurrer,
+)
+from deblur.types import Deblurrer, Image
+
+__all__ = [
+    "BlurConfig",
+    "Deblurrer",
+    "Image",
+    "ModelConfig",
+    "PlateConfig",
+    "TileConfig",
+    "TrainConfig",
+    "available_deblurrers",
+    "deblurrer_info",
+    "get_deblurrer",
+    "read_image",
+    "register_deblurrer",
+    "to_float",
+    "to_gray",
+    "to_uint8",
+    "write_image",
+]

@@ -1,0 +1,186 @@
+"""Read and write images; the only place where uint8 <-> float32 conversion lives.
+
+Writes are atomic: the image is written to a temporary file in the target folder and
+renamed into place, so a crash never leaves a half-written file under its final name.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image as PILImage
+from PIL import ImageOps, UnidentifiedImageError
+
+from deblur.types import Image
+
+__all__ = [
+    "to_float",
+    "to_uint8",
+    "read_image",
+    "write_image",
+    "to_gray",
+    "atomic_write_bytes",
+    "atomic_path",
+]
+
+MAX_PIXELS = 100_000_000
+"""Refuse images larger than this many pixels (decompression-bomb guard)."""
+
+
+def to_float(array: NDArray[np.integer]) -> Image:
+    """Convert an integer image (uint8 or uint16) to float32 in [0, 1].
+
+    Parameters
+    ----------
+    array : ndarray of uint8 or uint16
+        Image data.
+
+    Returns
+    -------
+    image : ndarray of float32 in [0, 1]
+
+    Raises
+    ------
+    TypeError
+        If `array` is not uint8 or uint16.
+
+    Examples
+    --------
+    >>> to_float(np.array([[0, 255]], dtype=np.uint8)).tolist()
+    [[0.0, 1.0]]
+    """
+    if array.dtype == np.uint8:
+        return array.astype(np.float32) / np.float32(255.0)
+    if array.dtype == np.uint16:
+        return array.astype(np.float32) / np.float32(65535.0)
+    raise TypeError(f"array must be uint8 or uint16, got dtype {array.dtype}")
+
+
+def to_uint8(image: Image) -> NDArray[np.uint8]:
+    """Convert a float image in [0, 1] to uint8, clipping and rounding.
+
+    Examples
+    --------
+    >>> to_uint8(np.array([[0.0, 0.5, 1.2]], dtype=np.float32)).tolist()
+    [[0, 128, 255]]
+    """
+    return np.round(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)
+
+
+def to_gray(image: Image) -> Image:
+    """Return the ITU-R BT.601 luminance of an RGB(A) image; grayscale passes through.
+
+    References
+    ----------
+    ITU-R Recommendation BT.601, Y = 0.299 R + 0.587 G + 0.114 B.
+    """
+    if image.ndim == 2:
+        return image
+    if image.shape[2] == 1:
+        return image[..., 0]
+    weights = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    return np.asarray(image[..., :3] @ weights, dtype=np.float32)
+
+
+def read_image(path: str | os.PathLike[str], *, mode: str = "RGB") -> Image:
+    """Read an image file as float32 in [0, 1].
+
+    EXIF orientation is applied, palette and 16-bit images are converted.
+
+    Parameters
+    ----------
+    path : path-like
+        Image file.
+    mode : {"RGB", "L"}
+        ``"RGB"`` returns (H, W, 3); ``"L"`` returns (H, W) luminance.
+
+    Returns
+    -------
+    image : ndarray of float32 in [0, 1]
+
+    Raises
+    ------
+    FileNotFoundError
+        If `path` does not exist.
+    ValueError
+        If the file is not a readable image, or `mode` is unknown.
+    """
+    if mode not in ("RGB", "L"):
+        raise ValueError(f"mode must be 'RGB' or 'L', got {mode!r}")
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"image not found: {path}")
+    try:
+        with PILImage.open(path) as pil:
+            if pil.width * pil.height > MAX_PIXELS:
+                raise ValueError(
+                    f"{path}: image of {pil.width}x{pil.height} exceeds {MAX_PIXELS} px"
+                )
+            pil = ImageOps.exif_transpose(pil)
+            if pil.mode in ("I;16", "I;16B", "I;16L", "I"):
+                data = np.asarray(pil, dtype=np.float32) / np.float32(65535.0)
+                data = np.clip(data, 0.0, 1.0)
+                return data if mode == "L" else np.repeat(data[..., None], 3, axis=2)
+            converted = pil.convert(mode)
+            return to_float(np.asarray(converted))
+    except (UnidentifiedImageError, OSError, SyntaxError) as err:
+        raise ValueError(f"{path}: not a readable image ({err})") from err
+    except PILImage.DecompressionBombError as err:
+        raise ValueError(f"{path}: image too large ({err})") from err
+
+
+def atomic_path(path: str | os.PathLike[str]) -> Path:
+    """Return a temporary path in the same folder as `path`, for write-then-rename."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    return Path(tmp)
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write `data` to `path` atomically (temporary file + rename)."""
+    path = Path(path)
+    tmp = atomic_path(path)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_image(
+    path: str | os.PathLike[str], image: Image, *, format: str | None = None
+) -> None:
+    """Write a float image in [0, 1] as an 8-bit file, atomically.
+
+    Parameters
+    ----------
+    path : path-like
+        Destination; its suffix picks the format unless `format` is given.
+    image : (H, W), (H, W, 1), (H, W, 3) or (H, W, 4) ndarray of float32 in [0, 1]
+        Image to write; values are clipped.
+    format : str, optional
+        Pillow format name, e.g. ``"PNG"``.
+    """
+    data = to_uint8(image)
+    if data.ndim == 3 and data.shape[2] == 1:
+        data = data[..., 0]
+    path = Path(path)
+    tmp = atomic_path(path)
+    try:
+        PILImage.fromarray(data).save(tmp, format=format or _format_for(path))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _format_for(path: Path) -> str:
+    ext = path.suffix.lower()
+    known = PILImage.registered_extensions()
+    if ext not in known:
+        raise ValueError(f"cannot tell the image format of {path} from its suffix")
+    return known[ext]
