@@ -156,12 +156,16 @@ class BlurConfig:
             raise ValueError(f"kind must be one of {BLUR_KINDS}, got {self.kind!r}")
         low, high = self.length
         if not 1.0 <= low <= high <= 512.0:
-            raise ValueError(f"length must satisfy 1 <= low <= high <= 512, got {self.length}")
+            raise ValueError(
+                f"length must satisfy 1 <= low <= high <= 512, got {self.length}"
+            )
         if self.angle is not None:
             _check_range("angle", self.angle, -360.0, 360.0)
         nlow, nhigh = self.noise
         if not 0.0 <= nlow <= nhigh <= 0.5:
-            raise ValueError(f"noise must satisfy 0 <= low <= high <= 0.5, got {self.noise}")
+            raise ValueError(
+                f"noise must satisfy 0 <= low <= high <= 0.5, got {self.noise}"
+            )
         if self.jpeg_quality is not None:
             qlow, qhigh = self.jpeg_quality
             if not 1 <= qlow <= qhigh <= 100:
@@ -220,8 +224,12 @@ def _default_mix() -> tuple[BlurConfig, ...]:
     return (
         BlurConfig(kind="linear", length=(3.0, 35.0), noise=(0.0, 0.015), weight=6.0),
         BlurConfig(kind="seed2017", noise=(0.0, 0.01), weight=1.0),
-        BlurConfig(kind="trajectory", length=(5.0, 31.0), noise=(0.0, 0.015), weight=2.0),
-        BlurConfig(kind="linear", length=(3.0, 31.0), jpeg_quality=(60, 95), weight=1.0),
+        BlurConfig(
+            kind="trajectory", length=(5.0, 31.0), noise=(0.0, 0.015), weight=2.0
+        ),
+        BlurConfig(
+            kind="linear", length=(3.0, 31.0), jpeg_quality=(60, 95), weight=1.0
+        ),
     )
 
 
@@ -280,7 +288,9 @@ class TrainConfig:
         if not 0 < self.lr < 1:
             raise ValueError(f"lr must be in (0, 1), got {self.lr}")
         if self.loss not in ("mse", "l1", "charbonnier"):
-            raise ValueError(f"loss must be 'mse', 'l1' or 'charbonnier', got {self.loss!r}")
+            raise ValueError(
+                f"loss must be 'mse', 'l1' or 'charbonnier', got {self.loss!r}"
+            )
         if self.edge_weight < 0:
             raise ValueError(f"edge_weight must be >= 0, got {self.edge_weight}")
         if not 0 < self.val_fraction < 1:
@@ -320,7 +330,9 @@ class TileConfig:
         if self.tile < 16:
             raise ValueError(f"tile must be >= 16, got {self.tile}")
         if not 0 <= self.overlap < self.tile // 2:
-            raise ValueError(f"overlap must be in [0, {self.tile // 2}), got {self.overlap}")
+            raise ValueError(
+                f"overlap must be in [0, {self.tile // 2}), got {self.overlap}"
+            )
         if self.batch < 1:
             raise ValueError(f"batch must be >= 1, got {self.batch}")
         if self.max_pixels < 0:

@@ -136,7 +136,9 @@ def read_image(path: str | os.PathLike[str], *, mode: str = "RGB") -> Image:
 def atomic_path(path: str | os.PathLike[str]) -> Path:
     """Return a temporary path in the same folder as `path`, for write-then-rename."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent
+    )
     os.close(fd)
     return Path(tmp)
 

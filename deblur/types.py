@@ -63,7 +63,9 @@ def check_image(image: object, *, name: str = "image") -> Image:
     if image.ndim not in (2, 3):
         raise ValueError(f"{name} must be 2-D or 3-D, got shape {image.shape}")
     if image.ndim == 3 and image.shape[2] not in (1, 3, 4):
-        raise ValueError(f"{name} must have 1, 3 or 4 channels, got shape {image.shape}")
+        raise ValueError(
+            f"{name} must have 1, 3 or 4 channels, got shape {image.shape}"
+        )
     if image.shape[0] == 0 or image.shape[1] == 0:
         raise ValueError(f"{name} must not be empty, got shape {image.shape}")
     return image
