@@ -1,5 +1,359 @@
-"""Registered deblurring methods (filled in by the baselines and model work)."""
+"""Registered deblurring methods: classical baselines (and, below them, the models).
+
+Every factory is registered with :func:`deblur.registry.register_deblurrer` and returns
+an object satisfying :class:`deblur.types.Deblurrer`. The classical baselines are
+
+``identity``
+    Returns the input unchanged (the "blurred" floor in the bench).
+``wiener``, ``richardson_lucy``, ``unsupervised_wiener``
+    Oracle non-blind deconvolution given the true PSF (``needs_psf=True``): an upper
+    reference for what a kernel-aware classical method reaches, not a deployable method.
+``unsharp_mask``
+    Blind sharpening, the cheapest deployable baseline.
+
+Colour images are restored channel by channel; an alpha channel is passed through
+unchanged. PSF-based methods pad the image by replicating its edge pixels (the same
+boundary rule as :func:`deblur.synth.degrade.blur`) and crop afterwards; the FFT-based
+Wiener methods also taper the padding towards its circularly blurred version
+(MATLAB's ``edgetaper``) so the periodic wrap-around does not ring through the plate.
+Outputs are float32, clipped to ``[0, 1]``; inputs are never modified.
+
+The default parameters were tuned on synthetic 240-px plates blurred by linear PSFs of
+5-31 px with Gaussian noise of sigma 0.005 (see each factory).
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from deblur.registry import register_deblurrer
+from deblur.types import PSF, Deblurrer, Image, check_image
+
+__all__ = [
+    "IdentityDeblurrer",
+    "WienerDeblurrer",
+    "RichardsonLucyDeblurrer",
+    "UnsupervisedWienerDeblurrer",
+    "UnsharpMaskDeblurrer",
+    "apply_per_channel",
+    "edge_taper",
+]
+
+Plane = NDArray[np.float64]
+"""One 2-D colour plane, float64."""
+
+_TAPER_PADS = 3
+"""FFT methods pad by this many PSF sizes (tuned: 3 beats 1 and 2 on long blurs)."""
+
+
+def apply_per_channel(
+    image: Image, fn: Callable[[Plane], Plane], *, pad: int = 0
+) -> Image:
+    """Apply a 2-D restoration `fn` to every colour plane of `image`.
+
+    Parameters
+    ----------
+    image : (H, W) or (H, W, C) ndarray of float32 in [0, 1]
+        Input image, C in {1, 3, 4}; it is not modified.
+    fn : callable
+        Maps a float64 plane to a float64 plane of the same shape.
+    pad : int
+        Edge-replicating padding added on every side before `fn`, cropped afterwards.
+
+    Returns
+    -------
+    restored : ndarray of float32 in [0, 1]
+        Same shape as `image`; a fourth (alpha) channel is copied unchanged.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If `image` is not a valid image (see :func:`deblur.types.check_image`).
+    """
+    check_image(image)
+    if pad < 0:
+        raise ValueError(f"pad must be >= 0, got {pad}")
+    height, width = image.shape[:2]
+
+    def restore(plane: NDArray[np.float32]) -> NDArray[np.float32]:
+        padded = np.pad(plane.astype(np.float64), pad, mode="edge")
+        out = np.asarray(fn(padded))[pad : pad + height, pad : pad + width]
+        return np.clip(out, 0.0, 1.0).astype(np.float32)
+
+    if image.ndim == 2:
+        return restore(image)
+    colour = min(image.shape[2], 3)
+    planes = [restore(image[..., c]) for c in range(colour)]
+    planes.extend(image[..., c].copy() for c in range(colour, image.shape[2]))
+    return np.stack(planes, axis=2)
+
+
+def edge_taper(padded: Plane, psf: PSF, *, width: int) -> Plane:
+    """Blend the outer `width` pixels of `padded` into its circularly blurred copy.
+
+    Parameters
+    ----------
+    padded : (H, W) ndarray of float64
+        A padded plane; it is not modified.
+    psf : (h, w) ndarray
+        Blur kernel, centre at index ``shape // 2``, sum 1.
+    width : int
+        Width of the raised-cosine ramp on every side, at most half the plane size.
+
+    Returns
+    -------
+    tapered : (H, W) ndarray of float64
+        ``w * padded + (1 - w) * circular_blur(padded)`` with ``w`` rising from 0 at
+        the border to 1 at `width` pixels in, so the plane is consistent with the
+        periodic model of FFT deconvolution at its wrap-around.
+
+    References
+    ----------
+    MATLAB Image Processing Toolbox, ``edgetaper``.
+    """
+    height, wide = padded.shape
+    kernel = np.zeros_like(padded)
+    kh, kw = psf.shape
+    kernel[:kh, :kw] = psf
+    kernel = np.roll(kernel, (-(kh // 2), -(kw // 2)), axis=(0, 1))
+    blurred = np.real(np.fft.ifft2(np.fft.fft2(padded) * np.fft.fft2(kernel)))
+    weight = np.outer(_ramp(height, width), _ramp(wide, width))
+    return weight * padded + (1.0 - weight) * blurred
+
+
+def _ramp(size: int, width: int) -> NDArray[np.float64]:
+    ramp = np.ones(size)
+    if width > 0:
+        rise = 0.5 - 0.5 * np.cos(np.pi * np.arange(width) / width)
+        ramp[:width] = rise
+        ramp[size - width :] = rise[::-1]
+    return ramp
+
+
+def _check_psf(psf: object) -> PSF:
+    """Validate a PSF and return a float64 copy normalised to sum 1."""
+    if not isinstance(psf, np.ndarray):
+        raise TypeError(f"psf must be a numpy array, got {type(psf).__name__}")
+    if psf.ndim != 2 or psf.size == 0:
+        raise ValueError(f"psf must be a non-empty 2-D array, got shape {psf.shape}")
+    kernel = np.asarray(psf, dtype=np.float64).copy()
+    if not np.all(np.isfinite(kernel)):
+        raise ValueError("psf must contain only finite values")
+    total = kernel.sum()
+    if total <= 0:
+        raise ValueError(f"psf must have a positive sum, got {total}")
+    return kernel / total
+
+
+def _check_positive(name: str, value: float) -> None:
+    if not value > 0:
+        raise ValueError(f"{name} must be > 0, got {value}")
+
+
+class IdentityDeblurrer:
+    """Return a copy of the input (the no-restoration floor)."""
+
+    name = "identity"
+
+    def __call__(self, image: Image) -> Image:
+        """Return a copy of `image`."""
+        return check_image(image).copy()
+
+
+class WienerDeblurrer:
+    """Wiener-Hunt deconvolution with a Laplacian regulariser and a known PSF.
+
+    Parameters
+    ----------
+    psf : 2-D ndarray
+        Blur kernel, centre at index ``shape // 2``; normalised to sum 1.
+    balance : float
+        Regularisation weight (larger = smoother, less ringing and noise).
+
+    References
+    ----------
+    F. Orieux, J.-F. Giovannelli, T. Rodet, "Bayesian estimation of regularization and
+    point spread function parameters for Wiener-Hunt deconvolution", JOSA A 27(7), 2010.
+    """
+
+    name = "wiener"
+
+    def __init__(self, *, psf: PSF, balance: float) -> None:
+        _check_positive("balance", balance)
+        self.psf = _check_psf(psf)
+        self.balance = float(balance)
+
+    def __call__(self, image: Image) -> Image:
+        """Deconvolve `image` (same shape and dtype out)."""
+        from skimage.restoration import wiener
+
+        pad = _TAPER_PADS * max(self.psf.shape)
+        return apply_per_channel(
+            image,
+            lambda plane: wiener(
+                edge_taper(plane, self.psf, width=pad),
+                self.psf,
+                self.balance,
+                clip=False,
+            ),
+            pad=pad,
+        )
+
+
+class RichardsonLucyDeblurrer:
+    """Richardson-Lucy deconvolution with a known PSF.
+
+    Parameters
+    ----------
+    psf : 2-D ndarray
+        Blur kernel, centre at index ``shape // 2``; normalised to sum 1.
+    num_iter : int
+        Number of iterations (more = sharper, but amplifies noise).
+
+    References
+    ----------
+    W. H. Richardson, "Bayesian-based iterative method of image restoration",
+    JOSA 62(1), 1972. L. B. Lucy, "An iterative technique for the rectification of
+    observed distributions", Astron. J. 79, 1974.
+    """
+
+    name = "richardson_lucy"
+
+    def __init__(self, *, psf: PSF, num_iter: int) -> None:
+        if not isinstance(num_iter, int) or num_iter < 1:
+            raise ValueError(f"num_iter must be an int >= 1, got {num_iter!r}")
+        self.psf = _check_psf(psf)
+        self.num_iter = num_iter
+
+    def __call__(self, image: Image) -> Image:
+        """Deconvolve `image` (same shape and dtype out)."""
+        from skimage.restoration import richardson_lucy
+
+        return apply_per_channel(
+            image,
+            lambda plane: richardson_lucy(plane, self.psf, self.num_iter, clip=False),
+            pad=max(self.psf.shape),
+        )
+
+
+class UnsupervisedWienerDeblurrer:
+    """Wiener-Hunt deconvolution whose regularisation is estimated by Gibbs sampling.
+
+    Parameters
+    ----------
+    psf : 2-D ndarray
+        Blur kernel, centre at index ``shape // 2``; normalised to sum 1.
+    max_num_iter : int
+        Upper bound on Gibbs iterations (speed/accuracy trade-off).
+    seed : int
+        Seed of the sampler; the same seed gives the same output.
+
+    References
+    ----------
+    F. Orieux, J.-F. Giovannelli, T. Rodet, JOSA A 27(7), 2010 (see `WienerDeblurrer`).
+    """
+
+    name = "unsupervised_wiener"
+
+    def __init__(self, *, psf: PSF, max_num_iter: int, seed: int) -> None:
+        if not isinstance(max_num_iter, int) or max_num_iter < 2:
+            raise ValueError(f"max_num_iter must be an int >= 2, got {max_num_iter!r}")
+        self.psf = _check_psf(psf)
+        self.max_num_iter = max_num_iter
+        self.seed = int(seed)
+
+    def __call__(self, image: Image) -> Image:
+        """Deconvolve `image` (same shape and dtype out)."""
+        from skimage.restoration import unsupervised_wiener
+
+        params = {
+            "max_num_iter": self.max_num_iter,
+            "min_num_iter": min(30, self.max_num_iter - 1),
+            "burnin": min(15, self.max_num_iter // 2),
+        }
+
+        def restore(plane: Plane) -> Plane:
+            rng = np.random.default_rng(self.seed)
+            tapered = edge_taper(plane, self.psf, width=pad)
+            out, _ = unsupervised_wiener(
+                tapered, self.psf, user_params=params, clip=False, rng=rng
+            )
+            return np.asarray(out, dtype=np.float64)
+
+        pad = _TAPER_PADS * max(self.psf.shape)
+        return apply_per_channel(image, restore, pad=pad)
+
+
+class UnsharpMaskDeblurrer:
+    """Blind unsharp masking: ``image + amount * (image - gaussian(image, radius))``.
+
+    Parameters
+    ----------
+    radius : float
+        Standard deviation of the Gaussian blur, in pixels.
+    amount : float
+        Strength of the added detail.
+    """
+
+    name = "unsharp_mask"
+
+    def __init__(self, *, radius: float, amount: float) -> None:
+        _check_positive("radius", radius)
+        _check_positive("amount", amount)
+        self.radius = float(radius)
+        self.amount = float(amount)
+
+    def __call__(self, image: Image) -> Image:
+        """Sharpen `image` (same shape and dtype out)."""
+        from skimage.filters import unsharp_mask
+
+        return apply_per_channel(
+            image,
+            lambda plane: unsharp_mask(
+                plane, radius=self.radius, amount=self.amount, preserve_range=True
+            ),
+        )
+
+
+@register_deblurrer("identity", description="No restoration: returns the input.")
+def _make_identity() -> Deblurrer:
+    return IdentityDeblurrer()
+
+
+@register_deblurrer(
+    "wiener",
+    needs_psf=True,
+    description="Oracle Wiener-Hunt deconvolution with the true PSF (skimage).",
+)
+def _make_wiener(*, psf: PSF, balance: float = 0.002) -> Deblurrer:
+    return WienerDeblurrer(psf=psf, balance=balance)
+
+
+@register_deblurrer(
+    "richardson_lucy",
+    needs_psf=True,
+    description="Oracle Richardson-Lucy deconvolution with the true PSF (skimage).",
+)
+def _make_richardson_lucy(*, psf: PSF, num_iter: int = 15) -> Deblurrer:
+    return RichardsonLucyDeblurrer(psf=psf, num_iter=num_iter)
+
+
+@register_deblurrer(
+    "unsupervised_wiener",
+    needs_psf=True,
+    description="Oracle Wiener-Hunt with self-tuned regularisation (skimage, Gibbs).",
+)
+def _make_unsupervised_wiener(
+    *, psf: PSF, max_num_iter: int = 30, seed: int = 0
+) -> Deblurrer:
+    return UnsupervisedWienerDeblurrer(psf=psf, max_num_iter=max_num_iter, seed=seed)
+
+
+@register_deblurrer(
+    "unsharp_mask", description="Blind unsharp masking (skimage), no PSF needed."
+)
+def _make_unsharp_mask(*, radius: float = 1.0, amount: float = 1.0) -> Deblurrer:
+    return UnsharpMaskDeblurrer(radius=radius, amount=amount)
