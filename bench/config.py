@@ -1,0 +1,395 @@
+"""Configuration of a benchmark run: suites, candidates, OCR settings.
+
+A *suite* (``bench/suites/<name>.toml``) says which plates are read and how they are
+degraded; a :class:`BenchConfig` wraps a suite with the overrides given on the command
+line. Files are read only through :func:`load_suite` / :func:`suite_from_dict`; unknown
+keys are errors.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+__all__ = [
+    "SUITE_KINDS",
+    "GRID_KINDS",
+    "OCR_ENGINES",
+    "MODEL_SUFFIXES",
+    "OcrConfig",
+    "CandidateConfig",
+    "BlurGrid",
+    "SuiteConfig",
+    "BenchConfig",
+    "suite_from_dict",
+    "load_suite",
+    "available_suites",
+]
+
+SUITE_KINDS = ("synthetic", "real", "blind")
+GRID_KINDS = ("linear", "seed2017", "none")
+OCR_ENGINES = ("tesseract", "ppocr")
+MODEL_SUFFIXES = (".keras", ".onnx")
+_STYLES = ("uk", "eu", "us")
+
+
+@dataclass(frozen=True, kw_only=True)
+class OcrConfig:
+    """How the OCR engines prepare and read a plate crop.
+
+    The defaults were chosen by measurement (``benchmarks/ocr_throughput.py``).
+
+    Attributes
+    ----------
+    height : int
+        Crops are resized (aspect kept) to this height in pixels before reading.
+    tesseract_psm : {7, 8, 13}
+        Tesseract page-segmentation mode: 7 single line, 8 single word, 13 raw line.
+    tesseract_pad : int
+        Border in pixels added around the crop (filled with the crop's border median).
+    tesseract_binarize : bool
+        Otsu-binarise the crop before Tesseract reads it.
+    tesseract_batch : bool
+        Read many crops with one Tesseract process (a list file of images) instead of
+        one process per crop.
+    ppocr_threads : int
+        ONNX Runtime threads of the PP-OCR recogniser (0 = runtime default).
+    ppocr_batch : int
+        Crops per recogniser forward pass.
+    """
+
+    height: int = 64
+    tesseract_psm: int = 7
+    tesseract_pad: int = 0
+    tesseract_binarize: bool = False
+    tesseract_batch: bool = True
+    ppocr_threads: int = 1
+    ppocr_batch: int = 16
+
+    def __post_init__(self) -> None:
+        if not 16 <= self.height <= 512:
+            raise ValueError(f"height must be in [16, 512], got {self.height}")
+        if self.tesseract_psm not in (6, 7, 8, 13):
+            raise ValueError(
+                f"tesseract_psm must be one of 6, 7, 8, 13, got {self.tesseract_psm}"
+            )
+        if not 0 <= self.tesseract_pad <= 256:
+            raise ValueError(
+                f"tesseract_pad must be in [0, 256], got {self.tesseract_pad}"
+            )
+        if self.ppocr_threads < 0:
+            raise ValueError(f"ppocr_threads must be >= 0, got {self.ppocr_threads}")
+        if self.ppocr_batch < 1:
+            raise ValueError(f"ppocr_batch must be >= 1, got {self.ppocr_batch}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CandidateConfig:
+    """One deblurring method under test.
+
+    Attributes
+    ----------
+    name : str
+        A registered deblurrer name (``deblur.available_deblurrers()``) or the path of
+        a ``.keras`` / ``.onnx`` model file.
+    every : int
+        Run only on every `every`-th sample (sample index divisible by it); for slow
+        references such as ``plain15``.
+    """
+
+    name: str
+    every: int = 1
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise ValueError("candidate name must not be empty")
+        if self.every < 1:
+            raise ValueError(
+                f"candidate {self.name!r}: every must be >= 1, got {self.every}"
+            )
+
+    @property
+    def is_model_file(self) -> bool:
+        """True when `name` is a model file path rather than a registry name."""
+        return self.name.lower().endswith(MODEL_SUFFIXES)
+
+    @property
+    def label(self) -> str:
+        """Method name used in result tables (the file stem for model files)."""
+        return Path(self.name).stem if self.is_model_file else self.name
+
+    @classmethod
+    def parse(
+        cls, entry: str | dict[str, Any] | CandidateConfig
+    ) -> CandidateConfig:  # Any: TOML
+        """Build from a TOML entry: a string or a table with ``name`` [and ``every``]."""
+        if isinstance(entry, CandidateConfig):
+            return entry
+        if isinstance(entry, str):
+            return cls(name=entry)
+        if isinstance(entry, dict):
+            return _from_mapping(cls, entry)
+        raise TypeError(f"candidate must be a string or a table, got {entry!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class BlurGrid:
+    """How each sharp plate is degraded (synthetic and real suites).
+
+    Attributes
+    ----------
+    kind : {"linear", "seed2017", "none"}
+        ``linear``: centred line PSF; sample ``i`` gets ``lengths[i % len(lengths)]``.
+        ``seed2017``: the 2017 generator's own length/angle distribution.
+        ``none``: no blur (noise only); for OCR ceilings.
+    lengths : tuple of float
+        Linear blur lengths in pixels (``linear`` only).
+    angle : float or None
+        Blur angle in degrees; None draws a random angle in [0, 180) per sample.
+    noise : float
+        Standard deviation of Gaussian noise added after blurring, in [0, 1] units.
+    """
+
+    kind: str = "linear"
+    lengths: tuple[float, ...] = (5, 9, 13, 17, 21, 25, 31)
+    angle: float | None = None
+    noise: float = 0.005
+
+    def __post_init__(self) -> None:
+        if self.kind not in GRID_KINDS:
+            raise ValueError(
+                f"blur kind must be one of {GRID_KINDS}, got {self.kind!r}"
+            )
+        if self.kind == "linear" and not self.lengths:
+            raise ValueError("blur lengths must not be empty for kind 'linear'")
+        if any(not 1 <= length <= 512 for length in self.lengths):
+            raise ValueError(f"blur lengths must be in [1, 512], got {self.lengths}")
+        if self.angle is not None and not -360 <= self.angle <= 360:
+            raise ValueError(
+                f"blur angle must be in [-360, 360] or None, got {self.angle}"
+            )
+        if not 0 <= self.noise <= 0.5:
+            raise ValueError(f"blur noise must be in [0, 0.5], got {self.noise}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SuiteConfig:
+    """Which plates are read, how they are degraded, which methods and engines run.
+
+    Attributes
+    ----------
+    name : str
+        Suite name (a column of the result table).
+    kind : {"synthetic", "real", "blind"}
+        ``synthetic``: rendered plates; ``real``: a folder of sharp crops + labels,
+        degraded by `blur`; ``blind``: a folder of already-blurred crops + labels
+        (OCR only, no PSNR/SSIM).
+    description : str
+        One line shown by ``bench list``.
+    count : int
+        Number of synthetic plates; for folders the first `count` rows (0 = all).
+    seed : int
+        Root seed; sample ``i`` is built from ``SeedSequence([seed, i])``.
+    plate_width : int
+        Width of synthetic plates; real crops are resized to it (0 keeps their size).
+    styles : tuple of str
+        Synthetic plate styles, cycled over the samples.
+    blur : BlurGrid
+        Degradation of the sharp plates (ignored for ``blind``).
+    folder : str or None
+        Data folder for ``real``/``blind`` (``bench run --data DIR`` sets it).
+    candidates : tuple of CandidateConfig
+        Methods under test.
+    ocr : tuple of str
+        OCR engines (``tesseract``, ``ppocr``).
+    o_equals_zero : bool
+        Read the letter O as the digit 0 in both label and prediction (US plates).
+    ocr_settings : OcrConfig
+        Engine preparation settings.
+    """
+
+    name: str
+    kind: str = "synthetic"
+    description: str = ""
+    count: int = 300
+    seed: int = 0
+    plate_width: int = 240
+    styles: tuple[str, ...] = _STYLES
+    blur: BlurGrid = field(default_factory=BlurGrid)
+    folder: str | None = None
+    candidates: tuple[CandidateConfig, ...] = (CandidateConfig(name="identity"),)
+    ocr: tuple[str, ...] = OCR_ENGINES
+    o_equals_zero: bool = False
+    ocr_settings: OcrConfig = field(default_factory=OcrConfig)
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise ValueError("suite name must not be empty")
+        if self.kind not in SUITE_KINDS:
+            raise ValueError(f"kind must be one of {SUITE_KINDS}, got {self.kind!r}")
+        if self.count < 0 or (self.kind == "synthetic" and self.count < 1):
+            raise ValueError(f"count must be >= 1 (>= 0 for folders), got {self.count}")
+        if self.plate_width != 0 and not 16 <= self.plate_width <= 4096:
+            raise ValueError(
+                f"plate_width must be 0 or in [16, 4096], got {self.plate_width}"
+            )
+        if self.kind == "synthetic" and self.plate_width == 0:
+            raise ValueError("plate_width must be > 0 for synthetic suites, got 0")
+        bad_styles = [s for s in self.styles if s not in _STYLES]
+        if not self.styles or bad_styles:
+            raise ValueError(
+                f"styles must be a non-empty subset of {_STYLES}, got {self.styles}"
+            )
+        if not self.candidates:
+            raise ValueError("candidates must not be empty")
+        labels = [c.label for c in self.candidates]
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"candidate names must be unique, got {labels}")
+        bad_ocr = [o for o in self.ocr if o not in OCR_ENGINES]
+        if not self.ocr or bad_ocr:
+            raise ValueError(
+                f"ocr must be a non-empty subset of {OCR_ENGINES}, got {self.ocr}"
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
+class BenchConfig:
+    """A suite plus the overrides of one run.
+
+    Attributes
+    ----------
+    suite : SuiteConfig
+        The suite as loaded.
+    candidates : tuple of CandidateConfig or None
+        Replaces the suite's candidates when given.
+    ocr : tuple of str or None
+        Replaces the suite's OCR engines when given.
+    folder : str or None
+        Replaces the suite's data folder when given.
+    limit : int or None
+        Run only the first `limit` samples.
+    workers : int
+        Worker processes (1 runs in this process).
+    chunk : int
+        Samples per task; each OCR engine reads a whole chunk in one batch.
+    """
+
+    suite: SuiteConfig
+    candidates: tuple[CandidateConfig, ...] | None = None
+    ocr: tuple[str, ...] | None = None
+    folder: str | None = None
+    limit: int | None = None
+    workers: int = 1
+    chunk: int = 4
+
+    def __post_init__(self) -> None:
+        if self.workers < 1:
+            raise ValueError(f"workers must be >= 1, got {self.workers}")
+        if self.chunk < 1:
+            raise ValueError(f"chunk must be >= 1, got {self.chunk}")
+        if self.limit is not None and self.limit < 1:
+            raise ValueError(f"limit must be >= 1 or None, got {self.limit}")
+
+    @property
+    def effective_suite(self) -> SuiteConfig:
+        """The suite with this run's overrides applied (validated again)."""
+        changes: dict[str, Any] = {}  # Any: heterogeneous field values
+        if self.candidates is not None:
+            changes["candidates"] = self.candidates
+        if self.ocr is not None:
+            changes["ocr"] = self.ocr
+        if self.folder is not None:
+            changes["folder"] = self.folder
+        if self.limit is not None:
+            if self.suite.kind == "synthetic":
+                changes["count"] = min(self.suite.count, self.limit)
+            else:
+                count = self.suite.count
+                changes["count"] = self.limit if count == 0 else min(count, self.limit)
+        return dataclasses.replace(self.suite, **changes) if changes else self.suite
+
+
+def _from_mapping(
+    cls: type[Any], data: dict[str, Any]
+) -> Any:  # Any: generic dataclass
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise ValueError(
+            f"unknown {cls.__name__} keys {unknown}; expected some of {sorted(names)}"
+        )
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+    return cls(**values)
+
+
+def suite_from_dict(data: dict[str, Any]) -> SuiteConfig:  # Any: parsed TOML values
+    """Build a :class:`SuiteConfig` from a parsed TOML mapping.
+
+    ``blur`` and ``ocr_settings`` are tables; ``candidates`` is a list of strings or
+    tables ``{name = ..., every = N}``; ``angle = "random"`` means None.
+
+    Raises
+    ------
+    ValueError
+        If a key is unknown at any level or a value is invalid.
+    """
+    data = dict(data)
+    if "blur" in data:
+        blur = dict(data["blur"])
+        if blur.get("angle") == "random":
+            blur["angle"] = None
+        data["blur"] = _from_mapping(BlurGrid, blur)
+    if "ocr_settings" in data:
+        data["ocr_settings"] = _from_mapping(OcrConfig, data["ocr_settings"])
+    if "candidates" in data:
+        data["candidates"] = [CandidateConfig.parse(c) for c in data["candidates"]]
+    return _from_mapping(SuiteConfig, data)  # type: ignore[no-any-return]
+
+
+def available_suites() -> list[str]:
+    """Return the names of the suites shipped in ``bench/suites``, sorted."""
+    folder = resources.files("bench") / "suites"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def load_suite(name_or_path: str | Path) -> SuiteConfig:
+    """Load a shipped suite by name, or a suite TOML file by path.
+
+    Raises
+    ------
+    FileNotFoundError
+        If `name_or_path` is neither a shipped suite nor an existing file.
+    ValueError
+        If the file is not valid TOML or has unknown keys / invalid values.
+    """
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise FileNotFoundError(f"suite file not found: {path}")
+        text = path.read_text(encoding="utf-8")
+    else:
+        name = str(name_or_path)
+        if name not in available_suites():
+            raise FileNotFoundError(
+                f"unknown suite {name!r}; shipped: {', '.join(available_suites())} "
+                "(or give a .toml path)"
+            )
+        text = (resources.files("bench") / "suites" / f"{name}.toml").read_text("utf-8")
+        path = Path(f"{name}.toml")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ValueError(f"{path}: invalid TOML ({err})") from err
+    try:
+        return suite_from_dict(data)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{path}: {err}") from err

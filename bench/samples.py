@@ -1,0 +1,232 @@
+"""Benchmark samples: a sharp plate (when known), its blurred copy, the PSF and labels.
+
+Sample ``i`` of a suite is built from its own seed, ``SeedSequence([suite.seed, i])``,
+so any worker can build any sample alone and the same suite gives the same pixels.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image as PILImage
+
+from bench.config import SuiteConfig
+from deblur.config import BlurConfig, PlateConfig
+from deblur.io import read_image, to_float, to_uint8
+from deblur.types import PSF, Image
+
+__all__ = ["Sample", "iter_samples", "build_sample", "count_samples"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sample:
+    """One benchmark input.
+
+    Attributes
+    ----------
+    index : int
+        Position in the suite (0-based).
+    sample_id : str
+        Stable identifier, e.g. ``"default-00042"`` or the image file name.
+    text : str
+        Ground-truth plate text as labelled (not normalized).
+    style : str
+        Plate style (``uk``/``eu``/``us``) or ``"real"`` for folders.
+    source : str
+        ``"synthetic"`` or the folder path.
+    sharp : ndarray of float32 or None
+        The sharp plate; None for blind suites.
+    blurred : ndarray of float32
+        The image every method restores.
+    psf : ndarray or None
+        The true blur kernel; None when unknown (blind) or no blur.
+    blur : dict
+        ``kind``, ``length``, ``angle``, ``noise`` (NaN when unknown).
+    """
+
+    index: int
+    sample_id: str
+    text: str
+    style: str
+    source: str
+    sharp: Image | None
+    blurred: Image
+    psf: PSF | None
+    blur: dict[str, float | str] = field(default_factory=dict)
+
+
+def _sample_rng(suite: SuiteConfig, index: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence([suite.seed, index]))
+
+
+def _degrade(sharp: Image, suite: SuiteConfig, index: int, rng: np.random.Generator):  # type: ignore[no-untyped-def]
+    """Return (blurred, psf, params) per the suite's blur grid."""
+    from deblur.synth.degrade import add_noise, make_pair, seed2017_blur
+
+    grid = suite.blur
+    if grid.kind == "none":
+        blurred = add_noise(sharp, grid.noise, rng) if grid.noise else sharp.copy()
+        return blurred, None, {"kind": "none", "length": 0.0, "angle": math.nan}
+    if grid.kind == "seed2017":
+        pair = seed2017_blur(sharp, rng)
+        blurred = (
+            add_noise(pair.blurred, grid.noise, rng) if grid.noise else pair.blurred
+        )
+        return blurred, pair.psf, dict(pair.params)
+    length = float(grid.lengths[index % len(grid.lengths)])
+    cfg = BlurConfig(
+        kind="linear",
+        length=(length, length),
+        angle=grid.angle,
+        noise=(grid.noise, grid.noise),
+    )
+    pair = make_pair(sharp, cfg, rng)
+    return pair.blurred, pair.psf, dict(pair.params)
+
+
+def _resize_width(image: Image, width: int) -> Image:
+    if width == 0 or image.shape[1] == width:
+        return image
+    height = max(8, round(image.shape[0] * width / image.shape[1]))
+    pil = PILImage.fromarray(to_uint8(image)).resize(
+        (width, height), PILImage.Resampling.LANCZOS
+    )
+    return to_float(np.asarray(pil))
+
+
+def _folder_rows(suite: SuiteConfig) -> list[tuple[str, str]]:
+    from deblur.synth.dataset import load_labels
+
+    if suite.folder is None:
+        raise ValueError(
+            f"suite {suite.name!r} of kind {suite.kind!r} needs a data folder "
+            "(bench run --data DIR)"
+        )
+    folder = Path(suite.folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"data folder not found: {folder}")
+    rows = [(row.file, row.text) for row in load_labels(folder)]
+    return rows[: suite.count] if suite.count else rows
+
+
+def count_samples(suite: SuiteConfig) -> int:
+    """Return how many samples :func:`iter_samples` yields for `suite`."""
+    return suite.count if suite.kind == "synthetic" else len(_folder_rows(suite))
+
+
+def build_sample(suite: SuiteConfig, index: int) -> Sample:
+    """Build sample `index` of `suite` alone (deterministic).
+
+    Raises
+    ------
+    IndexError
+        If `index` is outside ``[0, count_samples(suite))``.
+    ValueError, FileNotFoundError
+        If a folder suite lacks its folder or an image cannot be read.
+    """
+    rng = _sample_rng(suite, index)
+    if suite.kind == "synthetic":
+        if not 0 <= index < suite.count:
+            raise IndexError(f"index must be in [0, {suite.count}), got {index}")
+        from deblur.synth.plates import make_plates
+
+        style = suite.styles[index % len(suite.styles)]
+        plate = next(
+            make_plates(1, PlateConfig(style=style, width=suite.plate_width), rng)
+        )
+        blurred, psf, params = _degrade(plate.image, suite, index, rng)
+        return _sample(
+            suite,
+            index,
+            f"{suite.name}-{index:05d}",
+            plate.text,
+            style,
+            "synthetic",
+            plate.image,
+            blurred,
+            psf,
+            params,
+        )
+    rows = _folder_rows(suite)
+    if not 0 <= index < len(rows):
+        raise IndexError(f"index must be in [0, {len(rows)}), got {index}")
+    file, text = rows[index]
+    image = _resize_width(
+        read_image(Path(suite.folder or ".") / file), suite.plate_width
+    )
+    if suite.kind == "blind":
+        params: dict[str, float | str] = {
+            "kind": "unknown",
+            "length": math.nan,
+            "angle": math.nan,
+        }
+        return _sample(
+            suite,
+            index,
+            file,
+            text,
+            "real",
+            str(suite.folder),
+            None,
+            image,
+            None,
+            {**params, "noise": math.nan},
+        )
+    blurred, psf, params = _degrade(image, suite, index, rng)
+    return _sample(
+        suite, index, file, text, "real", str(suite.folder), image, blurred, psf, params
+    )
+
+
+def _sample(
+    suite: SuiteConfig,
+    index: int,
+    sample_id: str,
+    text: str,
+    style: str,  # noqa: PLR0913
+    source: str,
+    sharp: Image | None,
+    blurred: Image,
+    psf: PSF | None,
+    params: dict[str, float | str],
+) -> Sample:
+    blur = {
+        "kind": str(params.get("kind", suite.blur.kind)),
+        "length": float(params.get("length", math.nan)),
+        "angle": float(params.get("angle", math.nan)),
+        "noise": float(params.get("noise", suite.blur.noise)),
+    }
+    return Sample(
+        index=index,
+        sample_id=sample_id,
+        text=text,
+        style=style,
+        source=source,
+        sharp=sharp,
+        blurred=np.asarray(blurred, np.float32),
+        psf=psf,
+        blur=blur,
+    )
+
+
+def iter_samples(suite: SuiteConfig, *, start: int = 0) -> Iterator[Sample]:
+    """Yield the samples of `suite` in order, from index `start`.
+
+    Parameters
+    ----------
+    suite : SuiteConfig
+        The suite (use ``BenchConfig.effective_suite`` for run overrides).
+    start : int
+        First index.
+
+    Yields
+    ------
+    Sample
+        The same suite and seed give the same images, pixel for pixel.
+    """
+    for index in range(start, count_samples(suite)):
+        yield build_sample(suite, index)
