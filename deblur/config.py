@@ -261,6 +261,9 @@ class TrainConfig:
         Seed for data order, degradation draws and weight initialisation.
     plates : int
         Number of synthetic source plates when training without ``data``.
+    max_cpu_s : float or None
+        Stop once the process has used this many CPU-seconds (for equal-budget
+        comparisons between architectures); None trains for ``steps``.
     degradations : tuple of BlurConfig
         The degradation mix, drawn by weight.
     """
@@ -276,6 +279,7 @@ class TrainConfig:
     patience: int = 0
     seed: int = 0
     plates: int = 3000
+    max_cpu_s: float | None = None
     degradations: tuple[BlurConfig, ...] = field(default_factory=_default_mix)
 
     def __post_init__(self) -> None:
@@ -301,6 +305,8 @@ class TrainConfig:
             raise ValueError(f"patience must be >= 0, got {self.patience}")
         if self.plates < 2:
             raise ValueError(f"plates must be >= 2, got {self.plates}")
+        if self.max_cpu_s is not None and self.max_cpu_s <= 0:
+            raise ValueError(f"max_cpu_s must be > 0 or None, got {self.max_cpu_s}")
         if not self.degradations:
             raise ValueError("degradations must not be empty")
 

@@ -46,25 +46,35 @@ def _normalise(kernel: np.ndarray) -> PSF:
     return (kernel / total).astype(np.float64)
 
 
-def _rasterise(points: np.ndarray, size: int) -> PSF:
-    """Splat sub-pixel (x, y) points, centred on the kernel, bilinearly into a grid."""
-    kernel = np.zeros((size, size), dtype=np.float64)
+def _densify(path: np.ndarray, spacing: float) -> np.ndarray:
+    """Resample a polyline of (x, y) vertices to points every `spacing` along it."""
+    seg = np.diff(path, axis=0)
+    seg_len = np.linalg.norm(seg, axis=1)
+    total = seg_len.sum()
+    if total == 0:
+        return path[:1]
+    n = max(1, int(math.ceil(total / spacing)))
+    # midpoints of n equal pieces, so both ends get the same weight as the middle
+    targets = (np.arange(n) + 0.5) * (total / n)
+    cum = np.concatenate([[0.0], np.cumsum(seg_len)])
+    idx = np.clip(np.searchsorted(cum, targets, side="right") - 1, 0, len(seg) - 1)
+    frac = (targets - cum[idx]) / np.maximum(seg_len[idx], 1e-12)
+    return path[idx] + seg[idx] * frac[:, None]
+
+
+def _rasterise(path: np.ndarray, size: int) -> PSF:
+    """Area-sample a polyline (x, y relative to the kernel centre) into a kernel.
+
+    The path is sampled densely, each sample lands in a cell of a grid
+    ``_SUPERSAMPLE`` times finer than the pixels, and cells are summed per pixel: exact
+    coverage along the path, anti-aliased across it.
+    """
+    points = _densify(np.asarray(path, dtype=np.float64), 0.5 / _SUPERSAMPLE)
     centre = (size - 1) / 2.0
-    xs = points[:, 0] + centre
-    ys = points[:, 1] + centre
-    x0 = np.floor(xs).astype(int)
-    y0 = np.floor(ys).astype(int)
-    fx = xs - x0
-    fy = ys - y0
-    for dx, dy, w in (
-        (0, 0, (1 - fx) * (1 - fy)),
-        (1, 0, fx * (1 - fy)),
-        (0, 1, (1 - fx) * fy),
-        (1, 1, fx * fy),
-    ):
-        xi = np.clip(x0 + dx, 0, size - 1)
-        yi = np.clip(y0 + dy, 0, size - 1)
-        np.add.at(kernel, (yi, xi), w)
+    fine = np.floor((points + centre + 0.5) * _SUPERSAMPLE).astype(int)
+    fine = np.clip(fine, 0, size * _SUPERSAMPLE - 1)
+    kernel = np.zeros((size, size), dtype=np.float64)
+    np.add.at(kernel, (fine[:, 1] // _SUPERSAMPLE, fine[:, 0] // _SUPERSAMPLE), 1.0)
     return _normalise(kernel)
 
 
@@ -110,14 +120,12 @@ def linear_psf(length: float, angle: float) -> PSF:
         kernel = np.zeros((1, 1))
         kernel[0, 0] = 1.0
         return kernel
-    # Sample the segment [-L/2 + 1/2, L/2 - 1/2] so an integer length covers L centres.
-    half = (length - 1) / 2.0
-    n = max(2, int(math.ceil(length * _SUPERSAMPLE)))
-    t = np.linspace(-half, half, n)
     rad = math.radians(angle)
-    points = np.stack([t * math.cos(rad), -t * math.sin(rad)], axis=1)
-    size = _odd(int(math.ceil(2 * max(abs(points).max(), 0.5))) + 1)
-    return _rasterise(points, size)
+    half = length / 2.0
+    direction = np.array([math.cos(rad), -math.sin(rad)])
+    ends = np.stack([-half * direction, half * direction])
+    size = _odd(int(math.ceil(2 * np.abs(ends).max() - 1e-9)))
+    return _rasterise(ends, size)
 
 
 def seed2017_size(width: int, rng: np.random.Generator | int | None = None) -> int:
@@ -153,9 +161,10 @@ def seed2017_line_psf(size: int, angle: float) -> PSF:
     """
     line_len = (size + 1) / 2
     rad = math.radians(angle)
-    t = np.linspace(0.0, line_len - 1, max(2, int(line_len * _SUPERSAMPLE)))
-    points = np.stack([t * math.cos(rad), t * math.sin(rad)], axis=1)
-    return _rasterise(points, _odd(2 * int(math.ceil(line_len)) + 1))
+    direction = np.array([math.cos(rad), math.sin(rad)])
+    # pixel centres 0 .. line_len - 1 along the direction, each covering one pixel
+    ends = np.stack([-0.5 * direction, (line_len - 0.5) * direction])
+    return _rasterise(ends, _odd(2 * int(math.ceil(line_len)) + 1))
 
 
 def seed2017_psf(
@@ -220,7 +229,7 @@ def trajectory_psf(
     path_len = np.linalg.norm(np.diff(path, axis=0), axis=1).sum()
     path = path * ((length - 1) / max(path_len, 1e-9))
     path -= (path.max(axis=0) + path.min(axis=0)) / 2
-    size = _odd(int(math.ceil(2 * np.abs(path).max())) + 2)
+    size = _odd(int(math.ceil(2 * np.abs(path).max())) + 1)
     psf = _rasterise(path, size)
     return psf, {
         "kind": "trajectory",

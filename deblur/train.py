@@ -1,0 +1,435 @@
+"""Train a deblurring model on pairs generated on the fly from sharp plates.
+
+The loop is explicit (no ``model.fit``) so that an interrupted run resumes exactly:
+the model, optimiser, step counter and CPU time live in a ``tf.train.Checkpoint``, and
+the batch for step ``s`` is drawn from ``default_rng([seed, s])``, so a resumed run sees
+the same data as an uninterrupted one.
+
+Output folder layout::
+
+    out/
+      model.keras            best model by validation PSNR (saved atomically)
+      model_config.json      dataclasses.asdict(ModelConfig)
+      train_config.json      dataclasses.asdict(TrainConfig) + data source
+      log.csv                step, loss, val_loss, val_psnr, lr, wall_s, cpu_s
+      curves.png             loss and validation PSNR curves
+      checkpoints/           tf.train.CheckpointManager files (latest 2)
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import logging
+import os
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from deblur.config import BlurConfig, ModelConfig, PlateConfig, TrainConfig
+from deblur.io import atomic_path, atomic_write_bytes, read_image, to_gray
+from deblur.synth.degrade import make_pair
+from deblur.types import Image
+
+__all__ = ["TrainResult", "PairSampler", "load_sources", "synthetic_sources", "train"]
+
+logger = logging.getLogger(__name__)
+
+LOG_FIELDS = ("step", "loss", "val_loss", "val_psnr", "lr", "wall_s", "cpu_s")
+_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """Summary of a finished (or early-stopped) training run."""
+
+    out_dir: Path
+    steps: int
+    best_val_psnr: float
+    wall_s: float
+    cpu_s: float
+
+
+def synthetic_sources(
+    count: int, *, seed: int, cfg: PlateConfig | None = None
+) -> list[Image]:
+    """Render `count` sharp synthetic plates (RGB) to train on."""
+    from deblur.synth.plates import make_plates
+
+    return [sample.image for sample in make_plates(count, cfg or PlateConfig(), seed)]
+
+
+def load_sources(folder: str | os.PathLike[str]) -> list[Image]:
+    """Read every sharp image in `folder` (RGB), in sorted name order.
+
+    A ``sharp/`` sub-folder (the layout of ``deblur synth blur``) is used when present.
+
+    Raises
+    ------
+    FileNotFoundError
+        If `folder` does not exist.
+    ValueError
+        If it holds fewer than two images.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"training data folder not found: {folder}")
+    if (folder / "sharp").is_dir():
+        folder = folder / "sharp"
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in _IMAGE_SUFFIXES)
+    if len(files) < 2:
+        raise ValueError(
+            f"{folder}: need at least 2 sharp images to train, found {len(files)}"
+        )
+    return [read_image(path) for path in files]
+
+
+class PairSampler:
+    """Draw (blurred, sharp) patch batches from a list of sharp images.
+
+    Parameters
+    ----------
+    sources : sequence of Image
+        Sharp images (RGB); each is one source, so a split never leaks a plate.
+    degradations : sequence of BlurConfig
+        Mix drawn by ``weight``.
+    patch : (int, int)
+        Patch height and width; smaller images are edge-padded.
+    channels : int
+        1 trains on luminance, 3 on RGB.
+    """
+
+    def __init__(
+        self,
+        sources: Sequence[Image],
+        degradations: Sequence[BlurConfig],
+        *,
+        patch: tuple[int, int],
+        channels: int,
+    ) -> None:
+        self.sources = list(sources)
+        self.degradations = list(degradations)
+        weights = np.array([d.weight for d in self.degradations], dtype=np.float64)
+        self.probs = weights / weights.sum()
+        self.patch = patch
+        self.channels = channels
+
+    def pair(self, index: int, rng: np.random.Generator) -> tuple[Image, Image]:
+        """Degrade source `index` with one draw and cut one matching patch."""
+        cfg = self.degradations[int(rng.choice(len(self.degradations), p=self.probs))]
+        pair = make_pair(self.sources[index], cfg, rng)
+        sharp, blurred = pair.sharp, pair.blurred
+        if self.channels == 1:
+            sharp, blurred = to_gray(sharp)[..., None], to_gray(blurred)[..., None]
+        ph, pw = self.patch
+        pad = (
+            (0, max(0, ph - sharp.shape[0])),
+            (0, max(0, pw - sharp.shape[1])),
+            (0, 0),
+        )
+        sharp, blurred = (
+            np.pad(sharp, pad, mode="edge"),
+            np.pad(blurred, pad, mode="edge"),
+        )
+        top = int(rng.integers(0, sharp.shape[0] - ph + 1))
+        left = int(rng.integers(0, sharp.shape[1] - pw + 1))
+        window = (slice(top, top + ph), slice(left, left + pw))
+        return blurred[window], sharp[window]
+
+    def batch(
+        self, indices: Sequence[int], size: int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``size`` pairs from randomly chosen `indices` as two 4-D arrays."""
+        picks = rng.choice(np.asarray(indices), size=size)
+        pairs = [self.pair(int(i), rng) for i in picks]
+        return (
+            np.stack([p[0] for p in pairs]).astype(np.float32),
+            np.stack([p[1] for p in pairs]).astype(np.float32),
+        )
+
+
+def _split(count: int, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    order = np.random.default_rng([seed, 7]).permutation(count)
+    n_val = max(1, int(round(count * val_fraction)))
+    return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+
+def _write_json(path: Path, data: dict) -> None:
+    atomic_write_bytes(path, (json.dumps(data, indent=2, default=str) + "\n").encode())
+
+
+def _read_log(path: Path, upto: int) -> list[dict[str, str]]:
+    if not path.exists():
+        return []
+    with path.open(newline="") as handle:
+        return [row for row in csv.DictReader(handle) if int(row["step"]) <= upto]
+
+
+def _write_log(path: Path, rows: list[dict[str, str]]) -> None:
+    tmp = atomic_path(path)
+    try:
+        with tmp.open("w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=LOG_FIELDS)
+            writer.writeheader()
+            writer.writerows(rows)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _plot_curves(rows: list[dict[str, str]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    steps = [int(r["step"]) for r in rows]
+    fig = Figure(figsize=(9, 3.5))
+    ax1, ax2 = fig.subplots(1, 2)
+    ax1.plot(steps, [float(r["loss"]) for r in rows], label="train")
+    ax1.plot(steps, [float(r["val_loss"]) for r in rows], label="validation")
+    ax1.set(xlabel="step", ylabel="loss", yscale="log", title="Loss")
+    ax1.legend()
+    ax2.plot(steps, [float(r["val_psnr"]) for r in rows])
+    ax2.set(xlabel="step", ylabel="dB", title="Validation PSNR")
+    fig.tight_layout()
+    tmp = atomic_path(path)
+    try:
+        fig.savefig(tmp, format="png", dpi=100)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _pixel_loss(kind: str, diff):  # noqa: ANN001, ANN202 - backend tensors
+    from keras import ops
+
+    if kind == "mse":
+        return ops.mean(ops.square(diff))
+    if kind == "l1":
+        return ops.mean(ops.abs(diff))
+    return ops.mean(ops.sqrt(ops.square(diff) + 1e-6))
+
+
+def make_loss(cfg: TrainConfig):  # noqa: ANN201 - returns a backend function
+    """Return ``loss(sharp, restored)``: the pixel loss plus the weighted edge term."""
+    from keras import ops
+
+    def loss(sharp, restored):  # noqa: ANN001, ANN202 - backend tensors
+        diff = restored - sharp
+        value = _pixel_loss(cfg.loss, diff)
+        if cfg.edge_weight > 0:
+            dx = diff[:, :, 1:, :] - diff[:, :, :-1, :]
+            dy = diff[:, 1:, :, :] - diff[:, :-1, :, :]
+            value = value + cfg.edge_weight * (
+                ops.mean(ops.abs(dx)) + ops.mean(ops.abs(dy))
+            )
+        return value
+
+    return loss
+
+
+def _batches(
+    sampler: PairSampler, indices: np.ndarray, cfg: TrainConfig, start: int
+) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    for step in range(start, cfg.steps):
+        x, y = sampler.batch(
+            indices, cfg.batch, np.random.default_rng([cfg.seed, step])
+        )
+        yield step, x, y
+
+
+def train(
+    model_cfg: ModelConfig,
+    cfg: TrainConfig,
+    out_dir: str | os.PathLike[str],
+    *,
+    sources: Sequence[Image] | None = None,
+    data_description: str = "synthetic",
+    resume: bool = False,
+) -> TrainResult:
+    """Train `model_cfg` with `cfg`, checkpointing into `out_dir`.
+
+    Parameters
+    ----------
+    model_cfg : ModelConfig
+        Architecture to build.
+    cfg : TrainConfig
+        Steps, batch, patch, loss, learning rate, degradation mix, seed.
+    out_dir : path-like
+        Output folder (see the module docstring for its layout).
+    sources : sequence of Image, optional
+        Sharp training images; ``cfg.plates`` synthetic plates when None.
+    data_description : str
+        Recorded in ``train_config.json`` (e.g. the data folder).
+    resume : bool
+        Continue from the latest checkpoint in `out_dir`. Without it, a folder that
+        already holds checkpoints is refused so nothing is overwritten.
+
+    Returns
+    -------
+    TrainResult
+
+    Raises
+    ------
+    FileExistsError
+        If `out_dir` holds a previous run and `resume` is False.
+    ValueError
+        If the saved configs differ from the given ones when resuming.
+    """
+    import keras
+    import tensorflow as tf
+
+    from deblur.models import build_model
+
+    out = Path(out_dir)
+    ckpt_dir = out / "checkpoints"
+    configs = {
+        "model_config.json": dataclasses.asdict(model_cfg),
+        "train_config.json": {**dataclasses.asdict(cfg), "data": data_description},
+    }
+    _check_out_dir(out, ckpt_dir, configs, resume=resume)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in configs.items():
+        _write_json(out / name, data)
+
+    if sources is None:
+        sources = synthetic_sources(cfg.plates, seed=cfg.seed)
+    train_idx, val_idx = _split(len(sources), cfg.val_fraction, cfg.seed)
+    sampler = PairSampler(
+        sources, cfg.degradations, patch=cfg.patch, channels=model_cfg.channels
+    )
+    val_x, val_y = sampler.batch(
+        val_idx, max(64, cfg.batch), np.random.default_rng([cfg.seed, 2**31])
+    )
+
+    keras.utils.set_random_seed(cfg.seed)
+    model = build_model(model_cfg)
+    warmup = min(500, max(1, cfg.steps // 20))
+    schedule = keras.optimizers.schedules.CosineDecay(
+        0.0, cfg.steps - warmup, alpha=0.01, warmup_target=cfg.lr, warmup_steps=warmup
+    )
+    optimizer = keras.optimizers.Adam(learning_rate=schedule)
+    loss_fn = make_loss(cfg)
+
+    step_var = tf.Variable(0, dtype=tf.int64, trainable=False)
+    wall_var = tf.Variable(0.0, dtype=tf.float64, trainable=False)
+    cpu_var = tf.Variable(0.0, dtype=tf.float64, trainable=False)
+    best_var = tf.Variable(-np.inf, dtype=tf.float64, trainable=False)
+    stale_var = tf.Variable(0, dtype=tf.int64, trainable=False)
+    ckpt = tf.train.Checkpoint(
+        model=model,
+        optimizer=optimizer,
+        step=step_var,
+        wall=wall_var,
+        cpu=cpu_var,
+        best=best_var,
+        stale=stale_var,
+    )
+    manager = tf.train.CheckpointManager(ckpt, str(ckpt_dir), max_to_keep=2)
+    if resume and manager.latest_checkpoint:
+        optimizer.build(model.trainable_variables)
+        ckpt.restore(manager.latest_checkpoint).expect_partial()
+        logger.info(
+            "resumed from %s at step %d", manager.latest_checkpoint, int(step_var)
+        )
+    start = int(step_var.numpy())
+    log_rows = _read_log(out / "log.csv", start)
+
+    @tf.function(reduce_retracing=True)
+    def train_step(x, y):  # noqa: ANN001, ANN202 - tensors
+        with tf.GradientTape() as tape:
+            loss = loss_fn(y, model(x, training=True))
+        grads = tape.gradient(loss, model.trainable_variables)
+        grads, _ = tf.clip_by_global_norm(grads, 1.0)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+        return loss
+
+    @tf.function(reduce_retracing=True)
+    def predict(x):  # noqa: ANN001, ANN202 - tensors
+        return model(x, training=False)
+
+    wall0, cpu0 = (
+        time.perf_counter() - float(wall_var.numpy()),
+        time.process_time() - float(cpu_var.numpy()),
+    )
+    running: list[float] = []
+    step = start
+    for step, x, y in _batches(sampler, train_idx, cfg, start):
+        running.append(float(train_step(x, y)))
+        done = step + 1
+        if done % cfg.val_every and done != cfg.steps:
+            continue
+        restored = np.clip(predict(val_x).numpy(), 0, 1)
+        val_loss = float(loss_fn(val_y, restored))
+        mse = np.mean((restored - val_y) ** 2, axis=(1, 2, 3))
+        val_psnr = float(np.mean(10 * np.log10(1.0 / np.maximum(mse, 1e-10))))
+        step_var.assign(done)
+        wall_var.assign(time.perf_counter() - wall0)
+        cpu_var.assign(time.process_time() - cpu0)
+        if val_psnr > float(best_var.numpy()):
+            best_var.assign(val_psnr)
+            stale_var.assign(0)
+            _save_model(model, out / "model.keras")
+        else:
+            stale_var.assign_add(1)
+        log_rows.append(
+            {
+                "step": str(done),
+                "loss": f"{np.mean(running):.6g}",
+                "val_loss": f"{val_loss:.6g}",
+                "val_psnr": f"{val_psnr:.4f}",
+                "lr": f"{float(schedule(done - 1)):.3g}",
+                "wall_s": f"{float(wall_var.numpy()):.1f}",
+                "cpu_s": f"{float(cpu_var.numpy()):.1f}",
+            }
+        )
+        running = []
+        manager.save(checkpoint_number=done)
+        _write_log(out / "log.csv", log_rows)
+        _plot_curves(log_rows, out / "curves.png")
+        logger.info("step %d val_psnr %.2f dB", done, val_psnr)
+        if cfg.patience and int(stale_var.numpy()) >= cfg.patience:
+            logger.info("early stop at step %d", done)
+            break
+        if cfg.max_cpu_s is not None and float(cpu_var.numpy()) >= cfg.max_cpu_s:
+            logger.info("CPU budget of %.0f s reached at step %d", cfg.max_cpu_s, done)
+            break
+    return TrainResult(
+        out_dir=out,
+        steps=int(step_var.numpy()),
+        best_val_psnr=float(best_var.numpy()),
+        wall_s=float(wall_var.numpy()),
+        cpu_s=float(cpu_var.numpy()),
+    )
+
+
+def _check_out_dir(
+    out: Path, ckpt_dir: Path, configs: dict[str, dict], *, resume: bool
+) -> None:
+    has_run = ckpt_dir.is_dir() and any(ckpt_dir.iterdir())
+    if has_run and not resume:
+        raise FileExistsError(
+            f"{out} already holds a training run; pass --resume or another --out"
+        )
+    if resume and has_run:
+        for name, data in configs.items():
+            saved = json.loads((out / name).read_text())
+            expected = json.loads(json.dumps(data, default=str))
+            if saved != expected:
+                raise ValueError(
+                    f"{out / name} differs from the given configuration; cannot resume"
+                )
+
+
+def _save_model(model, path: Path) -> None:  # noqa: ANN001 - keras.Model
+    tmp = atomic_path(path)
+    try:
+        model.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
