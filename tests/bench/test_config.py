@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.config import (
+    BenchConfig,
+    BlurGrid,
+    CandidateConfig,
+    OcrConfig,
+    SuiteConfig,
+    available_suites,
+    load_suite,
+    suite_from_dict,
+)
+
+
+def test_available_suites_ships_the_five() -> None:
+    assert {"smoke", "default", "seed", "real", "blind"} <= set(available_suites())
+
+
+@pytest.mark.parametrize("name", ["smoke", "default", "seed", "real", "blind"])
+def test_load_suite_shipped(name: str) -> None:
+    suite = load_suite(name)
+    assert suite.name == name
+
+
+def test_default_suite_matches_the_brief() -> None:
+    suite = load_suite("default")
+    assert suite.count >= 300 and suite.plate_width == 240
+    assert suite.blur.lengths == (5, 9, 13, 17, 21, 25, 31) and suite.blur.angle is None
+    assert set(suite.ocr) == {"tesseract", "ppocr"}
+    plain = [c for c in suite.candidates if c.name == "plain15"]
+    assert plain and plain[0].every > 1
+
+
+def test_load_suite_unknown_key(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text('name = "x"\nbogus = 1\n')
+    with pytest.raises(ValueError, match="bogus"):
+        load_suite(path)
+
+
+def test_load_suite_unknown_nested_key() -> None:
+    with pytest.raises(ValueError, match="wobble"):
+        suite_from_dict({"name": "x", "blur": {"wobble": 1}})
+
+
+def test_load_suite_missing() -> None:
+    with pytest.raises(FileNotFoundError, match="unknown suite"):
+        load_suite("no-such-suite")
+
+
+def test_candidate_parse_forms() -> None:
+    assert CandidateConfig.parse("wiener") == CandidateConfig(name="wiener")
+    assert CandidateConfig.parse({"name": "plain15", "every": 4}).every == 4
+    model = CandidateConfig.parse("models/mine.keras")
+    assert model.is_model_file and model.label == "mine"
+    with pytest.raises(ValueError, match="every"):
+        CandidateConfig(name="x", every=0)
+
+
+@pytest.mark.parametrize(
+    ("changes", "match"),
+    [
+        ({"kind": "video"}, "kind"),
+        ({"count": 0}, "count"),
+        ({"styles": ("mars",)}, "styles"),
+        ({"ocr": ("easyocr",)}, "ocr"),
+        ({"candidates": ()}, "candidates"),
+        (
+            {"candidates": (CandidateConfig(name="a"), CandidateConfig(name="a"))},
+            "unique",
+        ),
+        ({"plate_width": 8}, "plate_width"),
+    ],
+)
+def test_suite_validation(changes: dict[str, object], match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        SuiteConfig(name="x", **changes)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("cls", "kwargs", "match"),
+    [
+        (BlurGrid, {"kind": "zoom"}, "kind"),
+        (BlurGrid, {"lengths": (0,)}, "lengths"),
+        (BlurGrid, {"noise": 0.9}, "noise"),
+        (OcrConfig, {"tesseract_psm": 3}, "tesseract_psm"),
+        (OcrConfig, {"height": 4}, "height"),
+        (OcrConfig, {"ppocr_batch": 0}, "ppocr_batch"),
+    ],
+)
+def test_part_validation(cls: type, kwargs: dict[str, object], match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        cls(**kwargs)
+
+
+def test_bench_config_overrides() -> None:
+    suite = load_suite("smoke")
+    cfg = BenchConfig(suite=suite, ocr=("ppocr",), limit=2,
+                      candidates=(CandidateConfig(name="identity"),))  # fmt: skip
+    effective = cfg.effective_suite
+    assert effective.ocr == ("ppocr",) and effective.count == 2
+    assert [c.name for c in effective.candidates] == ["identity"]
+    with pytest.raises(ValueError, match="workers"):
+        BenchConfig(suite=suite, workers=0)

@@ -1,0 +1,94 @@
+"""OCR engines: normalisation, and the real engines on a few sharp synthetic plates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bench.config import OcrConfig
+from bench.ocr import (
+    OcrEngine,
+    OcrNotAvailableError,
+    TesseractOcr,
+    available_ocr,
+    get_ocr,
+    normalize_plate_text,
+)
+from deblur.config import PlateConfig
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("ab 12-cd", "AB12CD"), ("  \n", ""), ("ÄB.1|2", "B12"), ("O0o", "O0O")],
+)
+def test_normalize_plate_text(raw: str, expected: str) -> None:
+    assert normalize_plate_text(raw) == expected
+
+
+def test_normalize_plate_text_o_equals_zero() -> None:
+    assert normalize_plate_text("o0O-1", o_equals_zero=True) == "0001"
+
+
+@pytest.fixture(scope="module")
+def sharp_plates() -> tuple[list[np.ndarray], list[str]]:
+    from deblur.synth.plates import make_plates
+
+    plates = list(make_plates(6, PlateConfig(style="uk", width=240), rng=11))
+    return [p.image for p in plates], [p.text for p in plates]
+
+
+def _accuracy(engine: OcrEngine, images: list[np.ndarray], labels: list[str]) -> float:
+    reads = engine.read_batch(images)
+    return float(np.mean([normalize_plate_text(r) == normalize_plate_text(t)
+                          for r, t in zip(reads, labels, strict=True)]))  # fmt: skip
+
+
+def test_available_ocr() -> None:
+    assert available_ocr() == ["ppocr", "tesseract"]
+    with pytest.raises(KeyError, match="available"):
+        get_ocr("easyocr")
+
+
+def test_tesseract_reads_sharp_plates(tesseract_binary: str, sharp_plates) -> None:  # type: ignore[no-untyped-def]
+    images, labels = sharp_plates
+    engine = TesseractOcr(binary=tesseract_binary)
+    assert isinstance(engine, OcrEngine)
+    assert _accuracy(engine, images, labels) >= 0.5
+
+
+def test_tesseract_batch_equals_single(tesseract_binary: str, sharp_plates) -> None:  # type: ignore[no-untyped-def]
+    images, _ = sharp_plates
+    batched = TesseractOcr(OcrConfig(tesseract_batch=True)).read_batch(images[:3])
+    single = [
+        TesseractOcr(OcrConfig(tesseract_batch=False))(image) for image in images[:3]
+    ]
+    assert batched == single
+
+
+def test_tesseract_input_untouched(tesseract_binary: str, sharp_plates) -> None:  # type: ignore[no-untyped-def]
+    image = sharp_plates[0][0]
+    before = image.copy()
+    TesseractOcr()(image)
+    np.testing.assert_array_equal(image, before)
+
+
+def test_tesseract_missing_binary_names_setup() -> None:
+    with pytest.raises(OcrNotAvailableError, match="make setup"):
+        TesseractOcr(binary="/nonexistent/tesseract")
+
+
+def test_tesseract_empty_batch(tesseract_binary: str) -> None:
+    assert TesseractOcr().read_batch([]) == []
+
+
+def test_ppocr_reads_sharp_plates(sharp_plates) -> None:  # type: ignore[no-untyped-def]
+    images, labels = sharp_plates
+    engine = get_ocr("ppocr")
+    assert _accuracy(engine, images, labels) >= 0.8
+    gray = images[0].mean(axis=2).astype(np.float32)
+    assert normalize_plate_text(engine(gray)) == normalize_plate_text(labels[0])
+
+
+def test_ocr_rejects_non_float() -> None:
+    with pytest.raises(TypeError, match="float32"):
+        get_ocr("ppocr").read_batch([np.zeros((8, 8), np.uint8)])  # type: ignore[list-item]

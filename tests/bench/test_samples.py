@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench.config import BlurGrid, SuiteConfig
+from bench.samples import build_sample, count_samples, iter_samples
+
+
+def test_iter_samples_deterministic(tiny_suite: Callable[..., SuiteConfig]) -> None:
+    suite = tiny_suite(count=3)
+    first, second = list(iter_samples(suite)), list(iter_samples(suite))
+    for a, b in zip(first, second, strict=True):
+        assert a.text == b.text
+        np.testing.assert_array_equal(a.blurred, b.blurred)
+
+
+def test_build_sample_alone_equals_iterated(
+    tiny_suite: Callable[..., SuiteConfig],
+) -> None:
+    suite = tiny_suite(count=4)
+    iterated = list(iter_samples(suite))[2]
+    alone = build_sample(suite, 2)
+    assert alone.sample_id == iterated.sample_id == "tiny-00002"
+    np.testing.assert_array_equal(alone.sharp, iterated.sharp)
+    np.testing.assert_array_equal(alone.blurred, iterated.blurred)
+
+
+def test_samples_follow_the_grid(tiny_suite: Callable[..., SuiteConfig]) -> None:
+    suite = tiny_suite(count=4, styles=("uk", "us"), blur=BlurGrid(lengths=(3, 7)))
+    samples = list(iter_samples(suite))
+    assert [s.style for s in samples] == ["uk", "us", "uk", "us"]
+    assert [s.blur["length"] for s in samples] == [3, 7, 3, 7]
+    assert all(s.psf is not None and s.sharp is not None for s in samples)
+    assert all(s.blurred.shape == s.sharp.shape for s in samples)  # type: ignore[union-attr]
+    assert samples[0].blur["kind"] == "linear" and not math.isnan(
+        samples[0].blur["angle"]
+    )
+
+
+def test_seed_changes_images(tiny_suite: Callable[..., SuiteConfig]) -> None:
+    a = build_sample(tiny_suite(seed=1), 0)
+    b = build_sample(tiny_suite(seed=2), 0)
+    assert not np.array_equal(a.blurred, b.blurred)
+
+
+def test_seed2017_grid(tiny_suite: Callable[..., SuiteConfig]) -> None:
+    sample = build_sample(tiny_suite(blur=BlurGrid(kind="seed2017")), 0)
+    assert sample.blur["kind"] == "seed2017" and sample.psf is not None
+
+
+def test_build_sample_index_out_of_range(
+    tiny_suite: Callable[..., SuiteConfig],
+) -> None:
+    with pytest.raises(IndexError, match="index"):
+        build_sample(tiny_suite(count=2), 2)
+
+
+def test_folder_suite_needs_folder(tiny_suite: Callable[..., SuiteConfig]) -> None:
+    with pytest.raises(ValueError, match="--data"):
+        count_samples(tiny_suite(kind="real", count=0))
+
+
+def _write_folder(folder: Path) -> None:
+    from deblur.io import write_image
+    from deblur.synth.plates import render_plate
+
+    folder.mkdir()
+    lines = ["file,text"]
+    for i, text in enumerate(["AB12 CDE", "XY34 ZZZ"]):
+        write_image(folder / f"p{i}.png", render_plate(text, rng=i, style="uk"))
+        lines.append(f"p{i}.png,{text}")
+    (folder / "labels.csv").write_text("\n".join(lines) + "\n")
+
+
+def test_real_and_blind_folders(
+    tmp_path: Path, tiny_suite: Callable[..., SuiteConfig]
+) -> None:
+    folder = tmp_path / "plates"
+    _write_folder(folder)
+    real = list(iter_samples(tiny_suite(kind="real", count=0, folder=str(folder))))
+    assert [s.sample_id for s in real] == ["p0.png", "p1.png"]
+    assert real[0].sharp is not None and real[0].sharp.shape[1] == 96
+    blind = list(iter_samples(tiny_suite(kind="blind", count=1, folder=str(folder),
+                                         plate_width=0)))  # fmt: skip
+    assert len(blind) == 1 and blind[0].sharp is None and blind[0].psf is None
+    assert blind[0].blurred.shape[1] == 240
