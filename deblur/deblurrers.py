@@ -18,8 +18,13 @@ Wiener methods also taper the padding towards its circularly blurred version
 (MATLAB's ``edgetaper``) so the periodic wrap-around does not ring through the plate.
 Outputs are float32, clipped to ``[0, 1]``; inputs are never modified.
 
-The default parameters were tuned on synthetic 240-px plates blurred by linear PSFs of
-5-31 px with Gaussian noise of sigma 0.005 (see each factory).
+The default parameters were tuned on synthetic 240x60 plates blurred by linear PSFs of
+5-31 px with Gaussian noise of sigma 0.005-0.01: PSNR gain (42 plates) and, for Wiener,
+Tesseract exact matches (24 plates). Wiener ``balance=0.01`` gains 3.2 dB (0.002 gains
+3.9 dB but its ringing halves Tesseract's reads at 13-21 px); Richardson-Lucy
+``num_iter=15`` gains 1.5 dB (more iterations amplify noise); unsupervised Wiener
+``max_num_iter=30`` gains 3.2 dB; unsharp masking (radius 1, amount 1) gains only
+0.2 dB and only on short blurs.
 """
 
 from __future__ import annotations
@@ -328,7 +333,7 @@ def _make_identity() -> Deblurrer:
     needs_psf=True,
     description="Oracle Wiener-Hunt deconvolution with the true PSF (skimage).",
 )
-def _make_wiener(*, psf: PSF, balance: float = 0.002) -> Deblurrer:
+def _make_wiener(*, psf: PSF, balance: float = 0.01) -> Deblurrer:
     return WienerDeblurrer(psf=psf, balance=balance)
 
 
