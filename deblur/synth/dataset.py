@@ -34,6 +34,7 @@ from deblur.synth.plates import make_plates
 from deblur.types import Image
 
 __all__ = [
+    "Track",
     "LabelRow",
     "ManifestRow",
     "IMAGE_SUFFIXES",
@@ -45,7 +46,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-Track = Callable[[Iterable[Any]], Iterable[Any]]  # Any: wraps iterators of any item
+Track = Callable[[Iterable[Any], int], Iterable[Any]]  # Any: wraps any iterator
+"""``track(items, total) -> items``: hook for a progress bar (the CLI's)."""
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 MANIFEST_COLUMNS = (
@@ -245,7 +247,7 @@ def _prepare_out(out: Path, *, overwrite: bool, protect: Sequence[Path] = ()) ->
     if out.is_dir() and any(out.iterdir()):
         if not overwrite:
             raise ValueError(
-                f"out folder {out} is not empty; pass overwrite to replace it"
+                f"out folder {out} is not empty; pass overwrite=True (--overwrite) to replace it"
             )
         if not (out / "config.json").is_file():
             raise ValueError(
@@ -270,8 +272,8 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:  # Any: JSON values
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def _tracked(items: Iterable[T], track: Track | None) -> Iterable[T]:
-    return items if track is None else track(items)
+def _tracked(items: Iterable[T], total: int, track: Track | None) -> Iterable[T]:
+    return items if track is None else track(items, total)
 
 
 def write_plates_dataset(
@@ -302,8 +304,7 @@ def write_plates_dataset(
     overwrite : bool
         Replace a previous dataset in `out` (a folder with ``config.json``).
     track : callable, optional
-        Wraps the sample iterator, e.g. a progress bar (the CLI passes
-        ``rich.progress.track``).
+        ``track(items, total)`` wraps the sample iterator, e.g. in a progress bar.
 
     Returns
     -------
@@ -321,7 +322,7 @@ def write_plates_dataset(
     _prepare_out(out, overwrite=overwrite)
     digits = max(6, len(str(count - 1)))
     rows = []
-    for i, sample in enumerate(_tracked(make_plates(count, cfg, seed), track)):
+    for i, sample in enumerate(_tracked(make_plates(count, cfg, seed), count, track)):
         name = f"plate_{i:0{digits}d}.png"
         write_image(out / name, sample.image)
         rows.append(
@@ -439,7 +440,7 @@ def write_blurred_dataset(
     overwrite : bool
         Replace a previous dataset in `out`.
     track : callable, optional
-        Wraps the pair iterator (a progress bar).
+        ``track(items, total)`` wraps the pair iterator, e.g. in a progress bar.
 
     Returns
     -------
@@ -466,7 +467,7 @@ def write_blurred_dataset(
     rng = np.random.default_rng(seed)
     rows: list[ManifestRow] = []
     pairs = _iter_pairs(sharp_dir, sources, copies, crop, blur, rng)
-    for row, blurred, sharp, psf in _tracked(pairs, track):
+    for row, blurred, sharp, psf in _tracked(pairs, len(sources) * copies, track):
         if (out / "blurred" / row.file).exists():
             raise ValueError(f"two sources map to the same output name {row.file!r}")
         write_image(out / "blurred" / row.file, blurred)

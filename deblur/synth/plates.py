@@ -225,7 +225,7 @@ def _jitter(
 def _text_mask(text: str, font: str, height: int, max_width: int) -> PILImage.Image:
     """Render `text` as an L mask whose glyphs span `height` px, at most `max_width`."""
     face = _font(font, 96)
-    left, top, right, bottom = face.getbbox(text)
+    left, top, right, bottom = (int(v) for v in face.getbbox(text))
     mask = PILImage.new("L", (right - left, bottom - top), 0)
     ImageDraw.Draw(mask).text((-left, -top), text, fill=255, font=face)
     width = min(max_width, round(mask.width * height / mask.height))

@@ -1,0 +1,197 @@
+"""``deblur synth ...``: the command-line face of the `deblur` package.
+
+Commands only parse options, build a config, call one library function and print a
+one-line summary on stdout. Progress bars and error lines go to stderr. Known errors
+(``ValueError``, ``KeyError``, ``FileNotFoundError``) become one red line and exit
+code 2; ``--debug`` re-raises them with the traceback. New commands wrap their body
+in :func:`_run_cli` and take the shared :data:`Debug` option.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import track
+
+from deblur.config import BlurConfig, PlateConfig
+
+__all__ = ["app", "synth_app"]
+
+T = TypeVar("T")
+KNOWN_ERRORS = (ValueError, KeyError, FileNotFoundError)
+
+app = typer.Typer(
+    help="Remove motion blur from licence-plate images.", no_args_is_help=True
+)
+synth_app = typer.Typer(help="Generate synthetic datasets.", no_args_is_help=True)
+app.add_typer(synth_app, name="synth")
+_stderr = Console(stderr=True)
+
+Debug = Annotated[
+    bool, typer.Option("--debug", help="Re-raise errors with the traceback.")
+]
+Overwrite = Annotated[
+    bool, typer.Option("--overwrite", help="Replace a previous dataset in --out.")
+]
+
+
+def _run_cli(fn: Callable[[], T], debug: bool) -> T:
+    """Call `fn`; known errors become one red line on stderr and exit code 2."""
+    try:
+        return fn()
+    except KNOWN_ERRORS as err:
+        if debug:
+            raise
+        message = err.args[0] if isinstance(err, KeyError) and err.args else err
+        _stderr.print(f"[red]error: {escape(str(message))}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+def _progress(description: str) -> Callable[[Iterable[T], int], Iterable[T]]:
+    """A ``track(items, total)`` hook for library writers: a rich bar on stderr."""
+
+    def wrap(items: Iterable[T], total: int) -> Iterable[T]:
+        return track(
+            items, description=description, total=total, console=_stderr, transient=True
+        )
+
+    return wrap
+
+
+def _summary(verb: str, count: int, unit: str, out: Path, start: float) -> None:
+    seconds = max(time.perf_counter() - start, 1e-9)
+    typer.echo(
+        f"{verb} {count} {unit} to {out} in {seconds:.1f} s ({count / seconds:.1f} {unit}/s)"
+    )
+
+
+def _parse_pair(value: str, name: str, sep: str, kind: type[T]) -> tuple[T, T]:
+    parts = value.lower().split(sep)
+    try:
+        first, second = (kind(p) for p in parts)  # type: ignore[call-arg]
+    except ValueError:
+        raise ValueError(f"--{name} must look like A{sep}B, got {value!r}") from None
+    return first, second
+
+
+def _plate_config(
+    style: str,
+    size: str | None,
+    *,
+    noise: bool,
+    background: bool,
+    border: bool,
+    geometry: bool,
+    illumination: bool,
+) -> PlateConfig:
+    options: dict[str, object] = {"style": style, "background": background}
+    options["border"] = border
+    if size is not None and "x" not in size:
+        options["width"] = _parse_pair(f"{size}x0", "size", "x", int)[0]
+    elif size is not None:
+        options["width"], options["height"] = _parse_pair(size, "size", "x", int)
+    if not noise:
+        options["noise"] = 0.0
+    if not geometry:
+        options |= {"scale_jitter": 0.0, "rotation": 0.0, "perspective": 0.0}
+    if not illumination:
+        options["illumination"] = 0.0
+    return PlateConfig(**options)  # type: ignore[arg-type]
+
+
+@synth_app.command("plates")
+def synth_plates(
+    out: Annotated[Path, typer.Option(help="Output folder (created; must be empty).")],
+    count: Annotated[int, typer.Option(help="Number of plates.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 0,
+    style: Annotated[str, typer.Option(help="any, uk, eu or us.")] = "any",
+    size: Annotated[
+        str | None, typer.Option(help="WxH, or W (height by style).")
+    ] = None,
+    noise: Annotated[bool, typer.Option(help="Sensor noise.")] = True,
+    background: Annotated[bool, typer.Option(help="Textured background.")] = True,
+    border: Annotated[bool, typer.Option(help="Plate border.")] = True,
+    geometry: Annotated[
+        bool, typer.Option(help="Scale, rotation, perspective.")
+    ] = True,
+    illumination: Annotated[bool, typer.Option(help="Uneven illumination.")] = True,
+    overwrite: Overwrite = False,
+    debug: Debug = False,
+) -> None:
+    """Render synthetic sharp plates into OUT with labels.csv and config.json."""
+    from deblur.synth.dataset import write_plates_dataset
+
+    def body() -> None:
+        cfg = _plate_config(
+            style,
+            size,
+            noise=noise,
+            background=background,
+            border=border,
+            geometry=geometry,
+            illumination=illumination,
+        )
+        start = time.perf_counter()
+        rows = write_plates_dataset(
+            out,
+            count,
+            cfg,
+            seed=seed,
+            overwrite=overwrite,
+            track=_progress("plates"),
+        )
+        _summary("wrote", len(rows), "plates", out, start)
+
+    _run_cli(body, debug)
+
+
+@synth_app.command("blur")
+def synth_blur(
+    in_dir: Annotated[Path, typer.Option("--in", help="Folder of sharp images.")],
+    out: Annotated[Path, typer.Option(help="Output folder (created; must be empty).")],
+    copies: Annotated[int, typer.Option(help="Blurred copies per sharp image.")] = 10,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 0,
+    crop: Annotated[
+        str | None, typer.Option(help="Patch size WxH, e.g. 40x20.")
+    ] = None,
+    kind: Annotated[
+        str, typer.Option(help="seed2017, linear, trajectory, ...")
+    ] = "seed2017",
+    length: Annotated[
+        str | None, typer.Option(help="Blur length range LO,HI px.")
+    ] = None,
+    noise: Annotated[str | None, typer.Option(help="Noise sigma range LO,HI.")] = None,
+    overwrite: Overwrite = False,
+    debug: Debug = False,
+) -> None:
+    """Write blurred/sharp pairs, PSFs and manifest.csv for every image of --in."""
+    from deblur.synth.dataset import write_blurred_dataset
+
+    def body() -> None:
+        options: dict[str, object] = {"kind": kind}
+        if length is not None:
+            options["length"] = _parse_pair(length, "length", ",", float)
+        if noise is not None:
+            options["noise"] = _parse_pair(noise, "noise", ",", float)
+        blur = BlurConfig(**options)  # type: ignore[arg-type]
+        box = None if crop is None else _parse_pair(crop, "crop", "x", int)
+        start = time.perf_counter()
+        rows = write_blurred_dataset(
+            in_dir,
+            out,
+            copies,
+            seed=seed,
+            crop=box,
+            blur=blur,
+            overwrite=overwrite,
+            track=_progress("blurred copies"),
+        )
+        _summary("wrote", len(rows), "copies", out, start)
+
+    _run_cli(body, debug)
