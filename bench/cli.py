@@ -44,7 +44,10 @@ def _fail(err: BaseException) -> None:
         raise err
     message = err.args[0] if isinstance(err, KeyError) and err.args else err
     _console.print(
-        f"[red]error: {escape(str(message))}[/red]", markup=True, highlight=False, soft_wrap=True
+        f"[red]error: {escape(str(message))}[/red]",
+        markup=True,
+        highlight=False,
+        soft_wrap=True,
     )
     raise typer.Exit(2)
 
