@@ -159,7 +159,7 @@ def build_sample(suite: SuiteConfig, index: int) -> Sample:
         read_image(Path(suite.folder or ".") / file), suite.plate_width
     )
     if suite.kind == "blind":
-        params: dict[str, float | str] = {
+        unknown: dict[str, float | str] = {
             "kind": "unknown",
             "length": math.nan,
             "angle": math.nan,
@@ -174,7 +174,7 @@ def build_sample(suite: SuiteConfig, index: int) -> Sample:
             None,
             image,
             None,
-            {**params, "noise": math.nan},
+            {**unknown, "noise": math.nan},
         )
     blurred, psf, params = _degrade(image, suite, index, rng)
     return _sample(
@@ -194,7 +194,7 @@ def _sample(
     psf: PSF | None,
     params: dict[str, float | str],
 ) -> Sample:
-    blur = {
+    blur: dict[str, float | str] = {
         "kind": str(params.get("kind", suite.blur.kind)),
         "length": float(params.get("length", math.nan)),
         "angle": float(params.get("angle", math.nan)),
