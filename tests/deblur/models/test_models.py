@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from deblur.config import ModelConfig
+from deblur.models import build_model, build_plain15, build_unet, model_stats
+
+TINY_UNET = ModelConfig(arch="unet", width=4, depth=2, blocks=(1, 1, 1))
+
+
+def test_plain15_has_2017_parameter_count() -> None:
+    model = build_model(ModelConfig(arch="plain15", channels=3, width=128))
+    assert model.count_params() == 2_876_931
+    conv = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert [layer.kernel.shape[0] for layer in conv] == [10, 1, 1, 1, 3, 1, 5, 5, 3, 5, 5, 1, 7, 7]
+
+
+@pytest.mark.parametrize("shape", [(13, 21), (32, 96), (8, 8)])
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        TINY_UNET,
+        ModelConfig(arch="res15", width=4),
+        ModelConfig(arch="plain15", channels=3, width=4),
+    ],
+    ids=["unet", "res15", "plain15"],
+)
+def test_models_run_any_size(cfg: ModelConfig, shape: tuple[int, int]) -> None:
+    model = build_model(cfg)
+    x = np.random.default_rng(0).random((2, *shape, cfg.channels)).astype(np.float32)
+    assert tuple(model(x).shape) == x.shape
+
+
+@pytest.mark.parametrize("arch", ["unet", "res15"])
+def test_residual_models_start_near_identity(arch: str) -> None:
+    cfg = TINY_UNET if arch == "unet" else ModelConfig(arch="res15", width=4)
+    model = build_model(cfg)
+    x = np.random.default_rng(1).random((1, 16, 32, 1)).astype(np.float32)
+    # res15's last layer is zero-initialised, unet's blocks start as identities
+    assert np.abs(np.asarray(model(x)) - x).mean() < 0.5
+
+
+def test_builders_check_arch() -> None:
+    with pytest.raises(ValueError, match="arch"):
+        build_unet(ModelConfig(arch="res15"))
+    with pytest.raises(ValueError, match="arch"):
+        build_plain15(ModelConfig(arch="unet"))
+
+
+def test_model_stats_plain15_macs_equal_params_without_bias() -> None:
+    stats = model_stats(build_model(ModelConfig(arch="plain15", channels=3, width=128)))
+    # every conv runs at full resolution: MACs per pixel = weights without biases
+    assert stats.macs_per_pixel == pytest.approx(2_876_931 - 13 * 128 - 3)
+    unet = model_stats(build_model(ModelConfig()))
+    assert unet.macs_per_pixel < stats.macs_per_pixel / 50
+
+
+@pytest.mark.slow
+def test_unet_keras_save_load_roundtrip(tmp_path) -> None:  # noqa: ANN001
+    model = build_model(TINY_UNET)
+    path = tmp_path / "m.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True, compile=False)
+    x = np.random.default_rng(2).random((1, 16, 24, 1)).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(model(x)), atol=1e-6)

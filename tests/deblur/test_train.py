@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from deblur import train as train_module
+from deblur.config import BlurConfig, ModelConfig, TrainConfig
+from deblur.train import PairSampler, load_sources, train
+
+MODEL = ModelConfig(arch="unet", width=4, depth=2, blocks=(1, 1, 1))
+CFG = TrainConfig(
+    steps=4,
+    batch=2,
+    patch=(16, 32),
+    val_every=2,
+    plates=4,
+    degradations=(BlurConfig(kind="linear", length=(3, 7)),),
+)
+
+
+@pytest.fixture
+def sources() -> list[np.ndarray]:
+    rng = np.random.default_rng(0)
+    return [rng.random((20, 40, 3)).astype(np.float32) for _ in range(6)]
+
+
+def _weights(out: Path) -> list[np.ndarray]:
+    import keras
+
+    model = keras.saving.load_model(out / "model.keras", compile=False)
+    return [np.asarray(w) for w in model.weights]
+
+
+def test_pair_sampler_patch_shapes_and_padding(sources: list[np.ndarray]) -> None:
+    sampler = PairSampler(sources, CFG.degradations, patch=(24, 48), channels=1)
+    x, y = sampler.batch([0, 1], 3, np.random.default_rng(0))
+    assert x.shape == y.shape == (3, 24, 48, 1)
+    assert x.dtype == np.float32
+
+
+def test_train_writes_outputs_and_log(tmp_path: Path, sources: list[np.ndarray]) -> None:
+    result = train(MODEL, CFG, tmp_path / "run", sources=sources)
+    out = tmp_path / "run"
+    assert result.steps == 4
+    for name in ("model.keras", "model_config.json", "train_config.json", "log.csv", "curves.png"):
+        assert (out / name).exists(), name
+    assert json.loads((out / "model_config.json").read_text())["arch"] == "unet"
+    assert len((out / "log.csv").read_text().splitlines()) == 3  # header + 2 validations
+
+
+def test_train_refuses_existing_run_without_resume(
+    tmp_path: Path, sources: list[np.ndarray]
+) -> None:
+    train(MODEL, CFG, tmp_path, sources=sources)
+    with pytest.raises(FileExistsError, match="resume"):
+        train(MODEL, CFG, tmp_path, sources=sources)
+
+
+def test_train_resume_after_interruption_matches_uninterrupted(
+    tmp_path: Path, sources: list[np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    train(MODEL, CFG, tmp_path / "full", sources=sources)
+
+    original = train_module._batches
+
+    def interrupted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        for item in original(*args, **kwargs):
+            if item[0] == 2:  # killed right after the step-2 checkpoint
+                raise KeyboardInterrupt
+            yield item
+
+    monkeypatch.setattr(train_module, "_batches", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        train(MODEL, CFG, tmp_path / "resumed", sources=sources)
+    monkeypatch.setattr(train_module, "_batches", original)
+    result = train(MODEL, CFG, tmp_path / "resumed", sources=sources, resume=True)
+    assert result.steps == 4
+    for a, b in zip(_weights(tmp_path / "full"), _weights(tmp_path / "resumed"), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    log = (tmp_path / "resumed" / "log.csv").read_text().splitlines()
+    assert [line.split(",")[0] for line in log[1:]] == ["2", "4"]
+
+
+def test_train_resume_rejects_changed_config(tmp_path: Path, sources: list[np.ndarray]) -> None:
+    train(MODEL, CFG, tmp_path, sources=sources)
+    changed = TrainConfig(**{**CFG.__dict__, "lr": 5e-4})
+    with pytest.raises(ValueError, match="differs"):
+        train(MODEL, changed, tmp_path, sources=sources, resume=True)
+
+
+def test_load_sources_errors(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="not found"):
+        load_sources(tmp_path / "missing")
+    with pytest.raises(ValueError, match="at least 2"):
+        load_sources(tmp_path)
