@@ -195,3 +195,96 @@ def synth_blur(
         _summary("wrote", len(rows), "copies", out, start)
 
     _run_cli(body, debug)
+
+
+@app.command("train")
+def train_command(
+    out: Annotated[Path, typer.Option(help="Run folder (checkpoints, log, model).")],
+    arch: Annotated[str, typer.Option(help="plain15, res15 or unet.")] = "unet",
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder of sharp images (or a `synth blur` output); "
+            "synthetic plates when omitted."
+        ),
+    ] = None,
+    channels: Annotated[int, typer.Option(help="1 = luminance, 3 = RGB.")] = 1,
+    width: Annotated[int, typer.Option(help="Base filters.")] = 16,
+    blocks: Annotated[
+        str, typer.Option(help="unet blocks per level, e.g. 1,1,2,4.")
+    ] = "1,1,2,4",
+    steps: Annotated[int, typer.Option(help="Optimiser steps.")] = 6000,
+    batch: Annotated[int, typer.Option(help="Patches per step.")] = 12,
+    patch: Annotated[str, typer.Option(help="Patch HxW.")] = "48x128",
+    lr: Annotated[float, typer.Option(help="Peak learning rate.")] = 1e-3,
+    loss: Annotated[str, typer.Option(help="mse, l1 or charbonnier.")] = "charbonnier",
+    edge_weight: Annotated[float, typer.Option(help="Gradient-loss weight.")] = 0.05,
+    plates: Annotated[int, typer.Option(help="Synthetic source plates.")] = 3000,
+    val_every: Annotated[
+        int, typer.Option(help="Validate/checkpoint every N steps.")
+    ] = 250,
+    patience: Annotated[
+        int, typer.Option(help="Early stopping patience (0 = off).")
+    ] = 0,
+    max_cpu_s: Annotated[
+        float | None, typer.Option(help="Stop after this many CPU-seconds.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    config: Annotated[
+        Path | None, typer.Option(help="JSON TrainConfig; overrides the options above.")
+    ] = None,
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted run.")] = False,
+    debug: Debug = False,
+) -> None:
+    """Train a model on blurred/sharp pairs generated on the fly."""
+    import json
+    import logging
+
+    from deblur.config import ModelConfig, TrainConfig, from_dict
+    from deblur.train import load_sources, train
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+
+    def body() -> None:
+        blocks_t = tuple(int(b) for b in blocks.split(","))
+        model_cfg = ModelConfig(
+            arch=arch,
+            channels=channels,
+            width=width,
+            **(
+                {"depth": len(blocks_t) - 1, "blocks": blocks_t}
+                if arch == "unet"
+                else {}
+            ),
+        )
+        if config is not None:
+            cfg = from_dict(TrainConfig, json.loads(config.read_text()))
+        else:
+            cfg = TrainConfig(
+                steps=steps,
+                batch=batch,
+                patch=_parse_pair(patch, "patch", "x", int),
+                lr=lr,
+                loss=loss,
+                edge_weight=edge_weight,
+                plates=plates,
+                val_every=val_every,
+                patience=patience,
+                max_cpu_s=max_cpu_s,
+                seed=seed,
+            )
+        sources = None if data is None else load_sources(data)
+        result = train(
+            model_cfg,
+            cfg,
+            out,
+            sources=sources,
+            data_description="synthetic" if data is None else str(data),
+            resume=resume,
+        )
+        typer.echo(
+            f"trained {result.steps} steps into {out}: best validation PSNR "
+            f"{result.best_val_psnr:.2f} dB, {result.wall_s:.0f} s wall, {result.cpu_s:.0f} s CPU"
+        )
+
+    _run_cli(body, debug)
