@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,9 @@ __all__ = [
     "to_gray",
     "atomic_write_bytes",
     "atomic_path",
+    "ImageInfo",
+    "read_image_native",
+    "write_image_native",
 ]
 
 MAX_PIXELS = 100_000_000
@@ -186,3 +190,135 @@ def _format_for(path: Path) -> str:
     if ext not in known:
         raise ValueError(f"cannot tell the image format of {path} from its suffix")
     return known[ext]
+
+
+# --- Mode-preserving read/write for `deblur run` (inference helper) -------------------
+
+_SIXTEEN_BIT = ("I;16", "I;16B", "I;16L", "I")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageInfo:
+    """How an image file was stored, so a restored copy can be written the same way.
+
+    Attributes
+    ----------
+    format : str or None
+        Pillow format of the source (``"PNG"``, ``"JPEG"``...).
+    mode : str
+        Pillow mode to write: ``"L"``, ``"LA"``, ``"RGB"``, ``"RGBA"`` or ``"I;16"``.
+    icc_profile : bytes or None
+        Embedded colour profile, written back when present.
+    """
+
+    format: str | None
+    mode: str
+    icc_profile: bytes | None = None
+
+
+def _native_mode(pil: PILImage.Image) -> str:
+    if pil.mode in _SIXTEEN_BIT:
+        return "I;16"
+    if pil.mode in ("1", "L"):
+        return "L"
+    if pil.mode in ("LA", "La"):
+        return "LA"
+    if pil.mode == "RGBA" or pil.mode in ("PA", "RGBa"):
+        return "RGBA"
+    if pil.mode == "P" and "transparency" in pil.info:
+        return "RGBA"
+    return "RGB"
+
+
+def read_image_native(path: str | os.PathLike[str]) -> tuple[Image, ImageInfo]:
+    """Read an image keeping its channel layout and bit depth, as float32 in [0, 1].
+
+    EXIF orientation is applied (the result has the displayed size).
+
+    Parameters
+    ----------
+    path : path-like
+        Image file.
+
+    Returns
+    -------
+    image : ndarray of float32 in [0, 1]
+        ``(H, W)`` for grayscale and 16-bit grayscale, ``(H, W, 3)`` for RGB and for
+        palette or other colour modes (CMYK, YCbCr...), ``(H, W, 4)`` for RGBA, palette
+        with transparency and gray+alpha (gray replicated into RGB).
+    info : ImageInfo
+        What :func:`write_image_native` needs to write the same layout back.
+
+    Raises
+    ------
+    FileNotFoundError
+        If `path` does not exist.
+    ValueError
+        If the file is not a readable image or is too large.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"image not found: {path}")
+    try:
+        with PILImage.open(path) as pil:
+            if pil.width * pil.height > MAX_PIXELS:
+                raise ValueError(
+                    f"{path}: image of {pil.width}x{pil.height} exceeds {MAX_PIXELS} px"
+                )
+            source_format = pil.format
+            icc = pil.info.get("icc_profile")
+            pil = ImageOps.exif_transpose(pil)
+            mode = _native_mode(pil)
+            info = ImageInfo(format=source_format, mode=mode, icc_profile=icc or None)
+            if mode == "I;16":
+                data = np.asarray(pil, dtype=np.float32) / np.float32(65535.0)
+                return np.clip(data, 0.0, 1.0), info
+            convert = {"L": "L", "LA": "RGBA", "RGBA": "RGBA", "RGB": "RGB"}[mode]
+            return to_float(np.asarray(pil.convert(convert))), info
+    except (UnidentifiedImageError, OSError, SyntaxError) as err:
+        raise ValueError(f"{path}: not a readable image ({err})") from err
+    except PILImage.DecompressionBombError as err:
+        raise ValueError(f"{path}: image too large ({err})") from err
+
+
+def write_image_native(
+    path: str | os.PathLike[str], image: Image, *, info: ImageInfo
+) -> None:
+    """Write `image` atomically in the layout described by `info`.
+
+    16-bit sources are written back as 16-bit grayscale, gray+alpha as ``LA``, and
+    everything else as 8-bit L/RGB/RGBA. JPEG is written at quality 95.
+
+    Parameters
+    ----------
+    path : path-like
+        Destination; its suffix picks the format when ``info.format`` is None.
+    image : ndarray of float32 in [0, 1]
+        As returned by :func:`read_image_native` (after restoration); values clipped.
+    info : ImageInfo
+        Layout of the source file.
+    """
+    path = Path(path)
+    if info.mode == "I;16":
+        plane = image if image.ndim == 2 else to_gray(image)
+        data16 = np.round(np.clip(plane, 0.0, 1.0) * 65535.0).astype(np.uint16)
+        pil = PILImage.fromarray(data16)
+    else:
+        data = to_uint8(image)
+        if data.ndim == 3 and data.shape[2] == 1:
+            data = data[..., 0]
+        pil = PILImage.fromarray(data)
+        if info.mode == "LA":
+            pil = pil.convert("LA")
+    image_format = info.format or _format_for(path)
+    options: dict[str, object] = {}
+    if info.icc_profile is not None:
+        options["icc_profile"] = info.icc_profile
+    if image_format == "JPEG":
+        options["quality"] = 95
+    tmp = atomic_path(path)
+    try:
+        pil.save(tmp, format=image_format, **options)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,572 @@
+"""Model-backed deblurrers, safe model loading and folder inference.
+
+``load("default")`` returns a :class:`~deblur.types.Deblurrer` for the shipped weights,
+a ``.keras`` file, a training run folder or an exported ``.onnx`` file. Both model
+wrappers share one image path: channel adaptation (luminance model on RGB, RGB model on
+gray, alpha kept), padding to what the model needs, and tiling for large images.
+``deblur_folder`` restores a file or a folder for ``deblur run``.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import logging
+import os
+import re
+import time
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from deblur.config import TileConfig
+from deblur.io import read_image_native, to_gray, write_image_native
+from deblur.tiling import pad_to, predict_seed_tiling, predict_tiled
+from deblur.types import Deblurrer, Image, check_image
+
+__all__ = [
+    "ModelDeblurrer",
+    "KerasDeblurrer",
+    "OnnxDeblurrer",
+    "load",
+    "load_keras_model",
+    "resolve_model",
+    "shipped_weights",
+    "FileResult",
+    "Job",
+    "plan_jobs",
+    "deblur_jobs",
+    "deblur_folder",
+    "IMAGE_SUFFIXES",
+    "MIN_SIDE",
+]
+
+logger = logging.getLogger(__name__)
+
+MIN_SIDE = 16
+"""Images smaller than this in either dimension are edge-padded before the model."""
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif")
+"""File suffixes `deblur run` treats as images (case-insensitive)."""
+
+_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+
+
+class ModelDeblurrer:
+    """Shared image path of the model wrappers (subclasses implement ``_run``).
+
+    Parameters
+    ----------
+    name : str
+        Deblurrer name (reports, logs).
+    channels : int
+        Model channels: 1 (luminance) or 3 (RGB).
+    multiple : int
+        Model inputs are mirror-padded to a multiple of this (bottom/right).
+    tile : TileConfig, optional
+        Tiling for large images; ``TileConfig()`` when None.
+    seed_tiling : bool
+        Predict with the 2017 stride-1 40x20 tiling (:func:`predict_seed_tiling`).
+
+    Notes
+    -----
+    A 1-channel model on an RGB(A) image restores the BT.601 luminance ``Y`` and returns
+    ``rgb + (clip(Y_restored) - Y)`` for every colour channel. A 3-channel model on a gray
+    image runs on the gray replicated three times and returns the luminance of the
+    result. An alpha channel is copied unchanged. Outputs are clipped to ``[0, 1]``.
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        channels: int,
+        multiple: int,
+        tile: TileConfig | None,
+        seed_tiling: bool,
+    ) -> None:
+        if channels not in (1, 3):
+            raise ValueError(f"model channels must be 1 or 3, got {channels}")
+        if multiple < 1:
+            raise ValueError(f"multiple must be >= 1, got {multiple}")
+        self.name = name
+        self.channels = channels
+        self.multiple = multiple
+        self.tile = tile or TileConfig()
+        self.seed_tiling = seed_tiling
+
+    def _run(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
+        raise NotImplementedError
+
+    def predict_batch(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
+        """Run the model on a ``(N, H, W, channels)`` batch of any size; same shape out.
+
+        The batch is mirror-padded to at least ``MIN_SIDE`` and to a multiple of
+        ``multiple`` on each side, then cropped back. Not clipped.
+        """
+        _, height, width, _ = batch.shape
+        target_h = -(-max(height, MIN_SIDE) // self.multiple) * self.multiple
+        target_w = -(-max(width, MIN_SIDE) // self.multiple) * self.multiple
+        padded = np.ascontiguousarray(pad_to(batch, target_h, target_w), np.float32)
+        out = np.asarray(self._run(padded), dtype=np.float32)
+        return out[:, :height, :width, :]
+
+    def _restore(self, planes: NDArray[np.float32]) -> NDArray[np.float32]:
+        if self.seed_tiling:
+            return predict_seed_tiling(self.predict_batch, planes)
+        return predict_tiled(self.predict_batch, planes, cfg=self.tile)
+
+    def __call__(self, image: Image) -> Image:
+        """Restore `image`: same shape and dtype out, values in [0, 1]."""
+        check_image(image)
+        height, width = image.shape[:2]
+        gray = image.ndim == 2 or image.shape[2] == 1
+        colour = image.reshape(height, width, 1) if gray else image[..., :3]
+        if self.channels == 1 and gray:
+            restored = self._restore(colour)
+        elif self.channels == 1:
+            luma = to_gray(colour)[..., None]
+            restored_luma = np.clip(self._restore(luma), 0.0, 1.0)
+            restored = colour + (restored_luma - luma)
+        elif gray:
+            stacked = np.repeat(colour, 3, axis=2)
+            restored = to_gray(self._restore(stacked))[..., None]
+        else:
+            restored = self._restore(colour)
+        out = np.clip(restored, 0.0, 1.0).astype(np.float32)
+        if image.ndim == 2:
+            return out[..., 0]
+        if image.shape[2] == 4:
+            return np.concatenate([out, image[..., 3:]], axis=2)
+        return out
+
+
+class KerasDeblurrer(ModelDeblurrer):
+    """Run a Keras model through one compiled ``tf.function`` with a dynamic shape.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Input ``(None, None, C)`` with C = 1 or 3, output the same shape.
+    name : str
+        Deblurrer name.
+    tile : TileConfig, optional
+        Tiling for large images.
+    seed_tiling : bool
+        Use the 2017 prediction mode.
+
+    Notes
+    -----
+    The function has ``input_signature=[TensorSpec([None, None, None, C])]``, so it is
+    traced once and every later call of any size reuses the graph.
+    """
+
+    def __init__(
+        self,
+        model: Any,  # Any: keras.Model (keras is imported lazily)
+        *,
+        name: str = "keras",
+        tile: TileConfig | None = None,
+        seed_tiling: bool = False,
+    ) -> None:
+        import tensorflow as tf
+
+        channels = model.inputs[0].shape[-1]
+        super().__init__(
+            name=name,
+            channels=int(channels) if channels is not None else -1,
+            multiple=_keras_multiple(model),
+            tile=tile,
+            seed_tiling=seed_tiling,
+        )
+        self.model = model
+        spec = tf.TensorSpec([None, None, None, self.channels], tf.float32)
+        self._fn = tf.function(
+            lambda x: model(x, training=False),
+            input_signature=[spec],
+            reduce_retracing=True,
+        )
+
+    def _run(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
+        return np.asarray(self._fn(batch))
+
+
+def _keras_multiple(model: Any) -> int:  # Any: keras.Model
+    """The model's size multiple: from a ``PadToMultiple`` layer, else 1."""
+    for layer in model.layers:
+        if hasattr(layer, "multiple") and isinstance(layer.multiple, int):
+            return int(layer.multiple)
+    return 1
+
+
+class OnnxDeblurrer(ModelDeblurrer):
+    """Run an exported ONNX model with onnxruntime (CPU).
+
+    Parameters
+    ----------
+    path : path-like
+        ``.onnx`` file written by :func:`deblur.export.export_onnx` (its metadata gives
+        the size multiple; other files default to 1).
+    name : str, optional
+        Deblurrer name; the file stem when None.
+    tile : TileConfig, optional
+        Tiling for large images.
+    seed_tiling : bool
+        Use the 2017 prediction mode.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a loadable ONNX model with a ``(N, H, W, C)`` input.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        name: str | None = None,
+        tile: TileConfig | None = None,
+        seed_tiling: bool = False,
+    ) -> None:
+        import onnxruntime as ort
+
+        path = Path(path)
+        try:
+            session = ort.InferenceSession(
+                str(path), providers=["CPUExecutionProvider"]
+            )
+        except Exception as err:  # onnxruntime raises its own classes; one clear line
+            raise ValueError(
+                f"{path}: not a loadable ONNX model ({_first_line(err)})"
+            ) from err
+        inputs = session.get_inputs()
+        shape = inputs[0].shape if len(inputs) == 1 else []
+        if len(shape) != 4 or not isinstance(shape[3], int):
+            raise ValueError(
+                f"{path}: expected one (N, H, W, C) input with a fixed C, got "
+                f"{[(i.name, i.shape) for i in inputs]}"
+            )
+        meta = session.get_modelmeta().custom_metadata_map
+        super().__init__(
+            name=name or path.stem,
+            channels=shape[3],
+            multiple=int(meta.get("multiple", "1")),
+            tile=tile,
+            seed_tiling=seed_tiling,
+        )
+        self.path = path
+        self._session = session
+        self._input = inputs[0].name
+
+    def _run(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
+        return np.asarray(self._session.run(None, {self._input: batch})[0])
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip() or type(err).__name__
+    return text.splitlines()[0][:300]
+
+
+def shipped_weights() -> list[str]:
+    """Return the names of the model files shipped in ``deblur/weights``."""
+    folder = importlib.resources.files("deblur") / "weights"
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p.name[: -len(".keras")] for p in folder.iterdir() if p.name.endswith(".keras")
+    )
+
+
+def resolve_model(name_or_path: str | os.PathLike[str]) -> Path:
+    """Turn a shipped-weights name or a path into a ``.keras`` or ``.onnx`` file path.
+
+    Parameters
+    ----------
+    name_or_path : str or path-like
+        A name such as ``"default"`` or ``"plain15"`` (``deblur/weights/<name>.keras``),
+        a ``.keras`` or ``.onnx`` file, or a training run folder holding ``model.keras``.
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file, folder or shipped weights do not exist.
+    ValueError
+        If the file suffix is not ``.keras`` or ``.onnx``.
+    """
+    text = os.fspath(name_or_path)
+    is_name = (
+        isinstance(name_or_path, str) and _NAME.match(text) and not Path(text).exists()
+    )
+    if is_name and not text.endswith((".keras", ".onnx")):
+        path = Path(
+            str(importlib.resources.files("deblur") / "weights" / f"{text}.keras")
+        )
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"no shipped weights named {text!r} ({path} is missing); shipped: "
+                f"{shipped_weights() or 'none'}; pass a .keras/.onnx file or a run folder"
+            )
+        return path
+    path = Path(text)
+    if path.is_dir():
+        path = path / "model.keras"
+    if not path.is_file():
+        raise FileNotFoundError(f"model file not found: {path}")
+    if path.suffix.lower() not in (".keras", ".onnx"):
+        raise ValueError(f"model must be a .keras or .onnx file, got {path}")
+    return path
+
+
+def load_keras_model(path: str | os.PathLike[str]) -> Any:  # Any: keras.Model
+    """Load a ``.keras`` file safely: no code from the file is ever executed.
+
+    Uses ``keras.saving.load_model(path, safe_mode=True, compile=False)`` with the
+    custom layers of :mod:`deblur.models.layers` registered; the training code is not
+    imported.
+
+    Raises
+    ------
+    ValueError
+        One line naming `path` if the file is not a Keras archive, was saved by a newer
+        Keras major version, or cannot be deserialised safely (e.g. it holds a Python
+        lambda).
+    """
+    path = Path(path)
+    _check_keras_archive(path)
+    import keras
+
+    from deblur.models import layers  # noqa: F401  (registers the custom layers)
+
+    try:
+        return keras.saving.load_model(path, safe_mode=True, compile=False)
+    except Exception as err:  # any deserialisation failure becomes one clear line
+        raise ValueError(
+            f"{path}: cannot load Keras model ({_first_line(err)})"
+        ) from err
+
+
+def _check_keras_archive(path: Path) -> None:
+    import keras
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            meta = json.loads(archive.read("metadata.json"))
+    except (zipfile.BadZipFile, KeyError, OSError, json.JSONDecodeError) as err:
+        raise ValueError(
+            f"{path}: not a Keras .keras archive ({_first_line(err)})"
+        ) from err
+    saved = str(meta.get("keras_version", "0"))
+    saved_major = int(re.match(r"\d*", saved).group() or 0)  # type: ignore[union-attr]
+    installed_major = int(keras.__version__.split(".")[0])
+    if saved_major > installed_major:
+        raise ValueError(
+            f"{path}: saved by Keras {saved}, newer than the installed {keras.__version__}"
+        )
+
+
+def load(
+    name_or_path: str | os.PathLike[str] = "default",
+    *,
+    tile: TileConfig | None = None,
+    seed_tiling: bool = False,
+) -> Deblurrer:
+    """Load a model as a ready-to-call deblurrer.
+
+    Parameters
+    ----------
+    name_or_path : str or path-like
+        Shipped weights name (``"default"``, ``"plain15"``), a ``.keras`` or ``.onnx``
+        file, or a training run folder with ``model.keras``.
+    tile : TileConfig, optional
+        Tiling for large images; ``TileConfig()`` when None.
+    seed_tiling : bool
+        Predict with the 2017 stride-1 tiling (slow; reference only).
+
+    Returns
+    -------
+    Deblurrer
+        A :class:`KerasDeblurrer` or :class:`OnnxDeblurrer`.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the model cannot be found.
+    ValueError
+        If the file cannot be loaded safely.
+
+    Examples
+    --------
+    >>> restore = load("default")  # doctest: +SKIP
+    >>> restored = restore(blurred)  # doctest: +SKIP
+    """
+    path = resolve_model(name_or_path)
+    name = path.parent.name if path.name == "model.keras" else path.stem
+    if path.suffix.lower() == ".onnx":
+        return OnnxDeblurrer(path, name=name, tile=tile, seed_tiling=seed_tiling)
+    model = load_keras_model(path)
+    return KerasDeblurrer(model, name=name, tile=tile, seed_tiling=seed_tiling)
+
+
+# --- Folder inference ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Job:
+    """One file to restore: read `source`, write `target`."""
+
+    source: Path
+    target: Path
+
+
+@dataclass(frozen=True, kw_only=True)
+class FileResult:
+    """Outcome of one job.
+
+    Attributes
+    ----------
+    source, target : Path
+        Input and output files.
+    status : {"written", "skipped", "failed"}
+        ``skipped``: the target existed and overwrite was off.
+    error : str or None
+        One-line reason when ``status == "failed"``.
+    seconds : float
+        Wall time spent on the file.
+    """
+
+    source: Path
+    target: Path
+    status: str
+    error: str | None = None
+    seconds: float = 0.0
+
+
+def _is_image(path: Path) -> bool:
+    return (
+        path.is_file()
+        and not path.name.startswith(".")
+        and path.suffix.lower() in IMAGE_SUFFIXES
+    )
+
+
+def plan_jobs(
+    source: str | os.PathLike[str],
+    target: str | os.PathLike[str],
+    *,
+    recursive: bool = False,
+) -> list[Job]:
+    """List the files to restore from a file or folder `source` into `target`.
+
+    Parameters
+    ----------
+    source : path-like
+        An image file, or a folder of images (suffixes :data:`IMAGE_SUFFIXES`; hidden
+        and other files are ignored).
+    target : path-like
+        For a file source: the output file, or an existing folder to write it into
+        under the same name. For a folder source: the output folder (created); relative
+        paths are kept.
+    recursive : bool
+        Also restore images in sub-folders of a folder source.
+
+    Returns
+    -------
+    list of Job
+        Sorted by source path.
+
+    Raises
+    ------
+    FileNotFoundError
+        If `source` does not exist.
+    ValueError
+        If an output would overwrite an input, or `target` is the input folder (or
+        inside it when `recursive`), or a folder source goes to an existing file.
+    """
+    source, target = Path(source), Path(target)
+    if not source.exists():
+        raise FileNotFoundError(f"input not found: {source}")
+    if source.is_file():
+        out = target / source.name if target.is_dir() else target
+        jobs = [Job(source=source, target=out)]
+    else:
+        if target.exists() and not target.is_dir():
+            raise ValueError(
+                f"output must be a folder for a folder input, got file {target}"
+            )
+        src, dst = source.resolve(), target.resolve()
+        if dst == src:
+            raise ValueError(f"refusing to write into the input folder {source}")
+        if recursive and src in dst.parents:
+            raise ValueError(
+                f"output {target} is inside the input folder {source} with --recursive"
+            )
+        files = source.rglob("*") if recursive else source.iterdir()
+        jobs = [
+            Job(source=f, target=target / f.relative_to(source))
+            for f in sorted(files)
+            if _is_image(f)
+        ]
+    for job in jobs:
+        if job.target.resolve() == job.source.resolve():
+            raise ValueError(f"refusing to overwrite the input {job.source}")
+    return jobs
+
+
+def deblur_jobs(
+    jobs: list[Job], deblurrer: Deblurrer, *, overwrite: bool = False
+) -> Iterator[FileResult]:
+    """Restore every job, yielding one :class:`FileResult` per file as it finishes.
+
+    Unreadable or unwritable files give a ``failed`` result and the others go on;
+    existing targets are ``skipped`` unless `overwrite`. Outputs keep the source's
+    format, size and layout (see :func:`deblur.io.read_image_native`) and are written
+    atomically.
+    """
+    for job in jobs:
+        start = time.perf_counter()
+        if job.target.exists() and not overwrite:
+            yield FileResult(source=job.source, target=job.target, status="skipped")
+            continue
+        try:
+            image, info = read_image_native(job.source)
+            restored = deblurrer(image)
+            job.target.parent.mkdir(parents=True, exist_ok=True)
+            write_image_native(job.target, restored, info=info)
+        except (ValueError, OSError) as err:
+            logger.warning("failed: %s: %s", job.source, err)
+            yield FileResult(
+                source=job.source,
+                target=job.target,
+                status="failed",
+                error=_first_line(err),
+                seconds=time.perf_counter() - start,
+            )
+            continue
+        yield FileResult(
+            source=job.source,
+            target=job.target,
+            status="written",
+            seconds=time.perf_counter() - start,
+        )
+
+
+def deblur_folder(
+    source: str | os.PathLike[str],
+    target: str | os.PathLike[str],
+    *,
+    deblurrer: Deblurrer,
+    recursive: bool = False,
+    overwrite: bool = False,
+) -> Iterator[FileResult]:
+    """Restore a file or folder: :func:`plan_jobs` then :func:`deblur_jobs`."""
+    jobs = plan_jobs(source, target, recursive=recursive)
+    return deblur_jobs(jobs, deblurrer, overwrite=overwrite)

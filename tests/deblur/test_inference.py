@@ -1,0 +1,297 @@
+"""Tests for deblur.inference: model deblurrers, safe loading, folder inference."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image as PILImage
+
+keras = pytest.importorskip("keras")
+
+from deblur.config import ModelConfig, TileConfig  # noqa: E402
+from deblur.inference import (  # noqa: E402
+    KerasDeblurrer,
+    OnnxDeblurrer,
+    deblur_folder,
+    load,
+    load_keras_model,
+    plan_jobs,
+    resolve_model,
+)
+from deblur.models import build_model  # noqa: E402
+
+TINY = ModelConfig(arch="unet", width=4, depth=2, blocks=(1, 1, 1))
+
+
+def _tiny(channels: int = 1, seed: int = 0) -> keras.Model:
+    keras.utils.set_random_seed(seed)
+    model = build_model(
+        ModelConfig(arch="unet", channels=channels, width=4, depth=2, blocks=(1, 1, 1))
+    )
+    # ScaledResidual starts at beta = 0 (identity blocks): perturb every weight so the
+    # model really changes the image.
+    rng = np.random.default_rng(seed)
+    model.set_weights(
+        [w + 0.1 * rng.standard_normal(w.shape) for w in model.get_weights()]
+    )
+    return model
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("model") / "tiny.keras"
+    _tiny().save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def gray_model() -> KerasDeblurrer:
+    return KerasDeblurrer(_tiny(1), name="tiny")
+
+
+@pytest.fixture(scope="module")
+def rgb_model() -> KerasDeblurrer:
+    return KerasDeblurrer(_tiny(3), name="tiny_rgb")
+
+
+@pytest.mark.parametrize(
+    "shape", [(32, 96), (32, 96, 1), (32, 96, 3), (32, 96, 4), (5, 7), (5, 7, 3)]
+)
+@pytest.mark.parametrize("channels", [1, 3])
+def test_keras_deblurrer_contract(
+    shape: tuple[int, ...],
+    channels: int,
+    gray_model: KerasDeblurrer,
+    rgb_model: KerasDeblurrer,
+) -> None:
+    deblurrer = gray_model if channels == 1 else rgb_model
+    image = np.random.default_rng(0).random(shape, dtype=np.float32)
+    original = image.copy()
+    out = deblurrer(image)
+    assert out.shape == image.shape and out.dtype == np.float32
+    assert out.min() >= 0.0 and out.max() <= 1.0
+    np.testing.assert_array_equal(image, original)
+    np.testing.assert_array_equal(deblurrer(image), out)
+    if len(shape) == 3 and shape[2] == 4:
+        np.testing.assert_array_equal(out[..., 3], image[..., 3])
+
+
+def test_keras_deblurrer_matches_model_on_gray(gray_model: KerasDeblurrer) -> None:
+    image = np.random.default_rng(1).random((32, 96), dtype=np.float32) * 0.5 + 0.25
+    expected = np.clip(
+        np.asarray(gray_model.model(image[None, ..., None]))[0, ..., 0], 0, 1
+    )
+    np.testing.assert_allclose(gray_model(image), expected, atol=1e-5)
+
+
+def test_keras_deblurrer_luminance_model_on_rgb_adds_luma_change(
+    gray_model: KerasDeblurrer,
+) -> None:
+    rgb = np.random.default_rng(2).random((32, 96, 3), dtype=np.float32) * 0.5 + 0.25
+    luma = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+    restored_luma = gray_model(luma)
+    expected = np.clip(rgb + (restored_luma - luma)[..., None], 0, 1)
+    np.testing.assert_allclose(gray_model(rgb), expected, atol=1e-5)
+
+
+def test_keras_deblurrer_tiled_close_to_single_pass(gray_model: KerasDeblurrer) -> None:
+    image = np.random.default_rng(3).random((64, 160), dtype=np.float32)
+    tiled = KerasDeblurrer(
+        gray_model.model, tile=TileConfig(tile=64, overlap=24, max_pixels=0)
+    )
+    # The U-Net's channel attention pools globally, so tiles differ a little.
+    assert np.abs(tiled(image) - gray_model(image)).mean() < 0.02
+
+
+def test_keras_deblurrer_seed_tiling_runs(gray_model: KerasDeblurrer) -> None:
+    seed = KerasDeblurrer(gray_model.model, seed_tiling=True)
+    image = np.random.default_rng(4).random((24, 48), dtype=np.float32)
+    assert seed(image).shape == image.shape
+
+
+def test_load_keras_file_and_run_folder(model_path: Path, tmp_path: Path) -> None:
+    image = np.random.default_rng(5).random((32, 96), dtype=np.float32)
+    loaded = load(model_path)
+    assert loaded.name == "tiny"
+    run = tmp_path / "run1"
+    run.mkdir()
+    (run / "model.keras").write_bytes(model_path.read_bytes())
+    from_run = load(run)
+    assert from_run.name == "run1"
+    np.testing.assert_array_equal(loaded(image), from_run(image))
+
+
+def test_load_unknown_name_is_file_not_found() -> None:
+    with pytest.raises(FileNotFoundError, match="no shipped weights named 'nope'"):
+        load("nope")
+
+
+def test_load_missing_path_is_file_not_found(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="model file not found"):
+        resolve_model(tmp_path / "missing.keras")
+
+
+def test_load_wrong_suffix_is_value_error(tmp_path: Path) -> None:
+    path = tmp_path / "model.h5"
+    path.write_bytes(b"x")
+    with pytest.raises(ValueError, match=r"\.keras or \.onnx"):
+        load(path)
+
+
+def test_load_corrupt_file_names_path(tmp_path: Path) -> None:
+    path = tmp_path / "corrupt.keras"
+    path.write_bytes(b"not a zip at all")
+    with pytest.raises(ValueError, match="corrupt.keras: not a Keras"):
+        load(path)
+
+
+def test_load_newer_format_is_refused(model_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "future.keras"
+    with zipfile.ZipFile(model_path) as src, zipfile.ZipFile(path, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "metadata.json":
+                meta = json.loads(data)
+                meta["keras_version"] = "99.0.0"
+                data = json.dumps(meta).encode()
+            dst.writestr(item, data)
+    with pytest.raises(ValueError, match="future.keras: saved by Keras 99.0.0"):
+        load(path)
+
+
+def test_load_refuses_python_lambda(tmp_path: Path) -> None:
+    marker = tmp_path / "executed"
+    inputs = keras.Input((None, None, 1))
+    outputs = keras.layers.Lambda(lambda x: x * 2.0)(inputs)
+    path = tmp_path / "lambda.keras"
+    keras.Model(inputs, outputs).save(path)
+    with pytest.raises(
+        ValueError, match="lambda.keras: cannot load Keras model.*Lambda"
+    ):
+        load_keras_model(path)
+    assert not marker.exists()
+
+
+def _write(path: Path, array: np.ndarray, mode: str | None = None) -> None:
+    PILImage.fromarray(array, mode=mode).save(path) if mode else PILImage.fromarray(
+        array
+    ).save(path)
+
+
+def test_deblur_folder_keeps_modes_and_reports_failures(
+    gray_model: KerasDeblurrer, tmp_path: Path
+) -> None:
+    rng = np.random.default_rng(6)
+    src, dst = tmp_path / "in", tmp_path / "out"
+    (src / "sub").mkdir(parents=True)
+    PILImage.fromarray(rng.integers(0, 255, (32, 96), np.uint8)).save(src / "gray.png")
+    PILImage.fromarray(rng.integers(0, 255, (32, 96, 3), np.uint8)).save(
+        src / "rgb.jpg"
+    )
+    rgba = rng.integers(0, 255, (32, 96, 4), np.uint8)
+    PILImage.fromarray(rgba).save(src / "rgba.png")
+    PILImage.fromarray(rng.integers(0, 65535, (32, 96), np.uint16)).save(
+        src / "deep.png"
+    )
+    PILImage.fromarray(rng.integers(0, 255, (32, 96, 3), np.uint8)).convert("P").save(
+        src / "palette.png"
+    )
+    rotated = PILImage.fromarray(rng.integers(0, 255, (32, 96, 3), np.uint8))
+    exif = PILImage.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees on display
+    rotated.save(src / "rotated.jpg", exif=exif)
+    (src / "broken.png").write_bytes(b"garbage")
+    (src / "labels.csv").write_text("file,text\n")
+    PILImage.fromarray(rng.integers(0, 255, (32, 96), np.uint8)).save(
+        src / "sub" / "deep2.png"
+    )
+    before = {p: p.read_bytes() for p in src.rglob("*") if p.is_file()}
+
+    results = list(deblur_folder(src, dst, deblurrer=gray_model))
+
+    status = {r.source.name: r.status for r in results}
+    assert status == {
+        "broken.png": "failed",
+        "deep.png": "written",
+        "gray.png": "written",
+        "palette.png": "written",
+        "rgb.jpg": "written",
+        "rgba.png": "written",
+        "rotated.jpg": "written",
+    }
+    failed = [r for r in results if r.status == "failed"]
+    assert "broken.png" in (failed[0].error or "")
+    modes = {p.name: PILImage.open(p).mode for p in dst.iterdir()}
+    assert modes == {
+        "deep.png": "I;16",
+        "gray.png": "L",
+        "palette.png": "RGB",
+        "rgb.jpg": "RGB",
+        "rgba.png": "RGBA",
+        "rotated.jpg": "RGB",
+    }
+    assert PILImage.open(dst / "rotated.jpg").size == (32, 96)
+    assert PILImage.open(dst / "gray.png").size == (96, 32)
+    np.testing.assert_array_equal(
+        np.asarray(PILImage.open(dst / "rgba.png"))[..., 3], rgba[..., 3]
+    )
+    deep = np.asarray(PILImage.open(dst / "deep.png"))
+    assert len(np.unique(deep)) > 256  # really 16-bit, not 8-bit scaled up
+    assert {p: p.read_bytes() for p in src.rglob("*") if p.is_file()} == before
+    assert not list(dst.glob(".*"))  # no temporary files left behind
+
+
+def test_deblur_folder_skips_existing_unless_overwrite(
+    gray_model: KerasDeblurrer, tmp_path: Path
+) -> None:
+    src, dst = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    dst.mkdir()
+    PILImage.fromarray(np.zeros((32, 96), np.uint8)).save(src / "a.png")
+    (dst / "a.png").write_bytes(b"old")
+    assert [r.status for r in deblur_folder(src, dst, deblurrer=gray_model)] == [
+        "skipped"
+    ]
+    assert (dst / "a.png").read_bytes() == b"old"
+    again = deblur_folder(src, dst, deblurrer=gray_model, overwrite=True)
+    assert [r.status for r in again] == ["written"]
+    assert PILImage.open(dst / "a.png").size == (96, 32)
+
+
+def test_deblur_folder_recursive_keeps_subfolders(
+    gray_model: KerasDeblurrer, tmp_path: Path
+) -> None:
+    src, dst = tmp_path / "in", tmp_path / "out"
+    (src / "sub").mkdir(parents=True)
+    PILImage.fromarray(np.zeros((32, 96), np.uint8)).save(src / "sub" / "b.png")
+    assert [j.target for j in plan_jobs(src, dst)] == []
+    results = list(deblur_folder(src, dst, deblurrer=gray_model, recursive=True))
+    assert [r.status for r in results] == ["written"]
+    assert (dst / "sub" / "b.png").is_file()
+
+
+def test_plan_jobs_refuses_to_write_over_inputs(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    PILImage.fromarray(np.zeros((8, 8), np.uint8)).save(src / "a.png")
+    with pytest.raises(ValueError, match="input folder"):
+        plan_jobs(src, src)
+    with pytest.raises(ValueError, match="overwrite the input"):
+        plan_jobs(src / "a.png", src / "a.png")
+    with pytest.raises(ValueError, match="overwrite the input"):
+        plan_jobs(src / "a.png", src)
+    with pytest.raises(ValueError, match="inside the input folder"):
+        plan_jobs(src, src / "out", recursive=True)
+    with pytest.raises(FileNotFoundError, match="input not found"):
+        plan_jobs(tmp_path / "missing", tmp_path / "out")
+
+
+def test_onnx_deblurrer_rejects_bad_file(tmp_path: Path) -> None:
+    path = tmp_path / "bad.onnx"
+    path.write_bytes(b"not onnx")
+    with pytest.raises(ValueError, match="bad.onnx: not a loadable ONNX model"):
+        OnnxDeblurrer(path)
