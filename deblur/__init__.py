@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from deblur import deblurrers as _deblurrers  # noqa: F401  (fills the registry)
 from deblur.config import BlurConfig, ModelConfig, PlateConfig, TileConfig, TrainConfig
+from deblur.inference import load
 from deblur.io import read_image, to_float, to_gray, to_uint8, write_image
 from deblur.registry import (
     available_deblurrers,
@@ -27,6 +28,7 @@ __all__ = [
     "available_deblurrers",
     "deblurrer_info",
     "get_deblurrer",
+    "load",
     "read_image",
     "register_deblurrer",
     "to_float",

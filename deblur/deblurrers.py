@@ -34,6 +34,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
+from deblur.config import TileConfig
 from deblur.registry import register_deblurrer
 from deblur.types import PSF, Deblurrer, Image, check_image
 
@@ -362,3 +363,46 @@ def _make_unsupervised_wiener(
 )
 def _make_unsharp_mask(*, radius: float = 1.0, amount: float = 1.0) -> Deblurrer:
     return UnsharpMaskDeblurrer(radius=radius, amount=amount)
+
+
+# --- Trained models (see deblur.inference) ---------------------------------------------
+
+
+@register_deblurrer(
+    "model",
+    description="A trained model from a .keras/.onnx model file or run folder (path=).",
+)
+def _make_model(
+    *, path: str, tile: TileConfig | None = None, seed_tiling: bool = False
+) -> Deblurrer:
+    from pathlib import Path
+
+    from deblur.inference import load
+
+    return load(Path(path), tile=tile, seed_tiling=seed_tiling)
+
+
+@register_deblurrer(
+    "default",
+    description="Shipped luminance NAF U-Net; needs the shipped weights file "
+    "deblur/weights/default.keras.",
+)
+def _make_default(
+    *, tile: TileConfig | None = None, seed_tiling: bool = False
+) -> Deblurrer:
+    from deblur.inference import load
+
+    return load("default", tile=tile, seed_tiling=seed_tiling)
+
+
+@register_deblurrer(
+    "plain15",
+    description="The 2017 plain RGB CNN, one pass (seed_tiling=True: 2017 tiling); "
+    "needs the shipped weights file deblur/weights/plain15.keras.",
+)
+def _make_plain15(
+    *, tile: TileConfig | None = None, seed_tiling: bool = False
+) -> Deblurrer:
+    from deblur.inference import load
+
+    return load("plain15", tile=tile, seed_tiling=seed_tiling)

@@ -295,3 +295,25 @@ def test_onnx_deblurrer_rejects_bad_file(tmp_path: Path) -> None:
     path.write_bytes(b"not onnx")
     with pytest.raises(ValueError, match="bad.onnx: not a loadable ONNX model"):
         OnnxDeblurrer(path)
+
+
+def test_registry_model_factory_loads_path(model_path: Path) -> None:
+    from deblur.registry import deblurrer_info, get_deblurrer
+
+    deblurrer = get_deblurrer("model", path=str(model_path))
+    image = np.random.default_rng(7).random((32, 96), dtype=np.float32)
+    np.testing.assert_array_equal(deblurrer(image), load(model_path)(image))
+    for name in ("default", "plain15"):
+        assert "weights file" in deblurrer_info(name).description
+
+
+def test_registry_shipped_weights_missing_is_clear(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import importlib.resources
+
+    from deblur.registry import get_deblurrer
+
+    monkeypatch.setattr(importlib.resources, "files", lambda package: tmp_path)
+    with pytest.raises(FileNotFoundError, match="no shipped weights named 'plain15'"):
+        get_deblurrer("plain15")
