@@ -44,6 +44,7 @@ __all__ = [
     "deblur_folder",
     "IMAGE_SUFFIXES",
     "MIN_SIDE",
+    "model_multiple",
 ]
 
 logger = logging.getLogger(__name__)
@@ -180,7 +181,7 @@ class KerasDeblurrer(ModelDeblurrer):
         super().__init__(
             name=name,
             channels=int(channels) if channels is not None else -1,
-            multiple=_keras_multiple(model),
+            multiple=model_multiple(model),
             tile=tile,
             seed_tiling=seed_tiling,
         )
@@ -196,7 +197,7 @@ class KerasDeblurrer(ModelDeblurrer):
         return np.asarray(self._fn(batch))
 
 
-def _keras_multiple(model: Any) -> int:  # Any: keras.Model
+def model_multiple(model: Any) -> int:  # Any: keras.Model
     """The model's size multiple: from a ``PadToMultiple`` layer, else 1."""
     for layer in model.layers:
         if hasattr(layer, "multiple") and isinstance(layer.multiple, int):

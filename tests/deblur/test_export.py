@@ -1,0 +1,73 @@
+"""Tests for deblur.export: ONNX and TFLite outputs match Keras."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+pytest.importorskip("tf2onnx")
+
+from deblur.config import ModelConfig  # noqa: E402
+from deblur.export import export_model, export_onnx, export_tflite, run_tflite  # noqa: E402
+from deblur.inference import KerasDeblurrer, load  # noqa: E402
+from deblur.models import build_model  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def tiny_model() -> keras.Model:
+    keras.utils.set_random_seed(0)
+    model = build_model(ModelConfig(arch="unet", width=4, depth=2, blocks=(1, 1, 1)))
+    rng = np.random.default_rng(0)
+    model.set_weights(
+        [w + 0.1 * rng.standard_normal(w.shape) for w in model.get_weights()]
+    )
+    return model
+
+
+@pytest.fixture(scope="module")
+def onnx_path(
+    tiny_model: keras.Model, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    path = tmp_path_factory.mktemp("onnx") / "tiny.onnx"
+    result = export_onnx(tiny_model, path)
+    assert result.max_abs_error < 1e-4
+    return path
+
+
+@pytest.mark.parametrize(
+    "shape", [(32, 96), (21, 50), (5, 7), (32, 96, 3), (30, 90, 4)]
+)
+def test_onnx_deblurrer_matches_keras(
+    onnx_path: Path, tiny_model: keras.Model, shape: tuple[int, ...]
+) -> None:
+    image = np.random.default_rng(1).random(shape, dtype=np.float32)
+    via_onnx = load(onnx_path)(image)
+    via_keras = KerasDeblurrer(tiny_model)(image)
+    assert via_onnx.shape == image.shape and via_onnx.dtype == np.float32
+    np.testing.assert_allclose(via_onnx, via_keras, atol=1e-4)
+
+
+def test_onnx_batch_matches_keras_model(
+    onnx_path: Path, tiny_model: keras.Model
+) -> None:
+    batch = np.random.default_rng(2).random((2, 32, 96, 1), dtype=np.float32)
+    onnx_out = load(onnx_path).predict_batch(batch)  # type: ignore[attr-defined]
+    np.testing.assert_allclose(onnx_out, np.asarray(tiny_model(batch)), atol=1e-4)
+
+
+def test_tflite_matches_keras(tiny_model: keras.Model, tmp_path: Path) -> None:
+    result = export_tflite(tiny_model, tmp_path / "tiny.tflite", height=32, width=96)
+    assert result.max_abs_error < 1e-4
+    batch = np.random.default_rng(3).random((1, 32, 96, 1), dtype=np.float32)
+    out = run_tflite(result.path, batch)
+    np.testing.assert_allclose(out, np.asarray(tiny_model(batch)), atol=1e-4)
+    with pytest.raises(ValueError, match="expects input shape"):
+        run_tflite(result.path, batch[:, :16])
+
+
+def test_export_model_rejects_unknown_format(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="format must be one of"):
+        export_model("default", tmp_path / "x.bin", format="coreml")
