@@ -288,3 +288,124 @@ def train_command(
         )
 
     _run_cli(body, debug)
+
+
+@app.command("run")
+def run_command(
+    source: Annotated[Path, typer.Argument(help="Image file or folder of images.")],
+    target: Annotated[
+        Path, typer.Argument(help="Output file, or folder (created) for a folder.")
+    ],
+    model: Annotated[
+        str,
+        typer.Option(help="Shipped weights name, .keras/.onnx file or run folder."),
+    ] = "default",
+    recursive: Annotated[
+        bool, typer.Option("--recursive", help="Include sub-folders.")
+    ] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace existing outputs.")
+    ] = False,
+    seed_tiling: Annotated[
+        bool,
+        typer.Option("--seed-tiling", help="2017 stride-1 40x20 tiling (very slow)."),
+    ] = False,
+    tile: Annotated[int, typer.Option(help="Tile side for large images.")] = 256,
+    overlap: Annotated[int, typer.Option(help="Tile overlap in pixels.")] = 32,
+    debug: Debug = False,
+) -> None:
+    """Deblur an image or a folder, keeping names, formats, sizes and modes.
+
+    Palette images are written as RGB (RGBA with transparency), 16-bit grayscale stays
+    16-bit, alpha is kept and EXIF rotation is applied. Files that cannot be read are
+    listed at the end and the exit code is 1; everything else is still written.
+    """
+    from deblur.config import TileConfig
+    from deblur.inference import deblur_jobs, load, plan_jobs
+
+    def body() -> list[str]:
+        cfg = TileConfig(tile=tile, overlap=overlap)
+        jobs = plan_jobs(source, target, recursive=recursive)
+        deblurrer = load(model, tile=cfg, seed_tiling=seed_tiling)
+        start = time.perf_counter()
+        results = deblur_jobs(jobs, deblurrer, overwrite=overwrite)
+        counts = {"written": 0, "skipped": 0, "failed": 0}
+        failures = []
+        for result in _progress("deblurring")(results, len(jobs)):
+            counts[result.status] += 1
+            if result.status == "failed":
+                failures.append(f"{result.source}: {result.error}")
+        _summary("restored", counts["written"], "images", target, start)
+        if counts["skipped"]:
+            typer.echo(
+                f"skipped {counts['skipped']} existing outputs (use --overwrite)"
+            )
+        return failures
+
+    failures = _run_cli(body, debug)
+    for line in failures:
+        _stderr.print(f"[red]failed: {escape(line)}[/red]", soft_wrap=True)
+    if failures:
+        raise typer.Exit(1)
+
+
+@app.command("export")
+def export_command(
+    model: Annotated[
+        str, typer.Argument(help="Shipped weights name, .keras file or run folder.")
+    ],
+    out: Annotated[Path, typer.Option(help="Output .onnx or .tflite file.")],
+    format: Annotated[str, typer.Option(help="onnx or tflite.")] = "onnx",
+    height: Annotated[int, typer.Option(help="TFLite fixed input height.")] = 64,
+    width: Annotated[int, typer.Option(help="TFLite fixed input width.")] = 256,
+    debug: Debug = False,
+) -> None:
+    """Export a model to ONNX (any input size) or TFLite (fixed input size)."""
+    from deblur.export import export_model
+
+    def body() -> None:
+        result = export_model(model, out, format=format, height=height, width=width)
+        typer.echo(
+            f"exported {model} to {result.path} ({result.format}); "
+            f"max |difference| to Keras {result.max_abs_error:.2e}"
+        )
+
+    _run_cli(body, debug)
+
+
+@app.command("models")
+def models_command(debug: Debug = False) -> None:
+    """List the architectures with parameters and multiply-adds per pixel."""
+    import warnings
+
+    from deblur.config import ModelConfig
+    from deblur.inference import load_keras_model, resolve_model, shipped_weights
+    from deblur.models import build_model, model_stats
+
+    configs = {
+        "plain15 (2017, RGB)": ModelConfig(arch="plain15", channels=3, width=128),
+        "res15": ModelConfig(arch="res15"),
+        "unet (default)": ModelConfig(),
+    }
+
+    def row(label: str, model: object, detail: str) -> None:
+        with warnings.catch_warnings():  # keras warns about the probe's input name
+            warnings.simplefilter("ignore", UserWarning)
+            stats = model_stats(model)  # type: ignore[arg-type]
+        typer.echo(
+            f"{label:<22}{stats.params:>12,}{stats.macs_per_pixel:>12,.0f}  {detail}"
+        )
+
+    def body() -> None:
+        typer.echo(f"{'architecture':<22}{'params':>12}{'MACs/px':>12}  config")
+        for label, cfg in configs.items():
+            detail = f"channels={cfg.channels} width={cfg.width}"
+            if cfg.arch == "unet":
+                detail += f" depth={cfg.depth} blocks={cfg.blocks}"
+            row(label, build_model(cfg), detail)
+        for name in shipped_weights():
+            model = load_keras_model(resolve_model(name))
+            row(f"{name} (shipped)", model, f"deblur/weights/{name}.keras")
+        typer.echo(f"shipped weights: {', '.join(shipped_weights()) or 'none'}")
+
+    _run_cli(body, debug)

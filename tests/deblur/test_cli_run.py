@@ -1,0 +1,135 @@
+"""Tests for the `deblur run`, `deblur export` and `deblur models` commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image as PILImage
+from typer.testing import CliRunner
+
+keras = pytest.importorskip("keras")
+
+from deblur.cli import app  # noqa: E402
+from deblur.config import ModelConfig  # noqa: E402
+from deblur.models import build_model  # noqa: E402
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    keras.utils.set_random_seed(0)
+    model = build_model(ModelConfig(arch="unet", width=4, depth=2, blocks=(1, 1, 1)))
+    path = tmp_path_factory.mktemp("model") / "tiny.keras"
+    model.save(path)
+    return path
+
+
+@pytest.fixture
+def plates(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        pixels = rng.integers(0, 255, (32, 96, 3), np.uint8)
+        PILImage.fromarray(pixels).save(folder / f"plate{i}.png")
+    return folder
+
+
+def test_run_folder_writes_every_image(
+    model_path: Path, plates: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["run", "--model", str(model_path), str(plates), str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "plate0.png",
+        "plate1.png",
+        "plate2.png",
+    ]
+    assert PILImage.open(out / "plate0.png").size == (96, 32)
+    assert "restored 3 images" in result.output
+
+
+def test_run_reports_unreadable_files_and_exits_1(
+    model_path: Path, plates: Path, tmp_path: Path
+) -> None:
+    (plates / "broken.jpg").write_bytes(b"garbage")
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["run", "--model", str(model_path), str(plates), str(out)]
+    )
+    assert result.exit_code == 1
+    assert "failed:" in result.output and "broken.jpg" in result.output
+    assert len(list(out.iterdir())) == 3
+
+
+def test_run_skips_existing_unless_overwrite(
+    model_path: Path, plates: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    args = ["run", "--model", str(model_path), str(plates), str(out)]
+    assert runner.invoke(app, args).exit_code == 0
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0 and "skipped 3 existing outputs" in again.output
+    assert "restored 3 images" in runner.invoke(app, [*args, "--overwrite"]).output
+
+
+def test_run_single_file_and_tiling_options(
+    model_path: Path, plates: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "one.png"
+    args = ["run", "--model", str(model_path), str(plates / "plate0.png"), str(out)]
+    result = runner.invoke(app, [*args, "--tile", "32", "--overlap", "8"])
+    assert result.exit_code == 0, result.output
+    assert out.is_file()
+
+
+def test_run_refuses_input_folder_with_exit_2(model_path: Path, plates: Path) -> None:
+    result = runner.invoke(
+        app, ["run", "--model", str(model_path), str(plates), str(plates)]
+    )
+    assert result.exit_code == 2
+    assert "input folder" in result.output
+
+
+def test_run_bad_tile_option_is_exit_2(
+    model_path: Path, plates: Path, tmp_path: Path
+) -> None:
+    args = ["run", "--model", str(model_path), str(plates), str(tmp_path / "o")]
+    result = runner.invoke(app, [*args, "--tile", "64", "--overlap", "40"])
+    assert result.exit_code == 2 and "overlap" in result.output
+
+
+def test_run_missing_model_is_exit_2(plates: Path, tmp_path: Path) -> None:
+    args = ["run", "--model", "no_such_weights", str(plates), str(tmp_path / "o")]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and "no shipped weights named" in result.output
+
+
+def test_export_onnx_then_run_with_it(
+    model_path: Path, plates: Path, tmp_path: Path
+) -> None:
+    pytest.importorskip("tf2onnx")
+    onnx_file = tmp_path / "tiny.onnx"
+    result = runner.invoke(app, ["export", str(model_path), "--out", str(onnx_file)])
+    assert result.exit_code == 0, result.output
+    assert "max |difference| to Keras" in result.output
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["run", "--model", str(onnx_file), str(plates), str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert len(list(out.iterdir())) == 3
+
+
+def test_models_lists_architectures() -> None:
+    result = runner.invoke(app, ["models"])
+    assert result.exit_code == 0, result.output
+    assert "2,876,931" in result.output  # the 2017 network's parameter count
+    for arch in ("plain15", "res15", "unet"):
+        assert arch in result.output
