@@ -260,14 +260,14 @@ def read_image_native(path: str | os.PathLike[str]) -> tuple[Image, ImageInfo]:
     if not path.is_file():
         raise FileNotFoundError(f"image not found: {path}")
     try:
-        with PILImage.open(path) as pil:
-            if pil.width * pil.height > MAX_PIXELS:
+        with PILImage.open(path) as opened:
+            if opened.width * opened.height > MAX_PIXELS:
                 raise ValueError(
-                    f"{path}: image of {pil.width}x{pil.height} exceeds {MAX_PIXELS} px"
+                    f"{path}: image of {opened.width}x{opened.height} exceeds {MAX_PIXELS} px"
                 )
-            source_format = pil.format
-            icc = pil.info.get("icc_profile")
-            pil = ImageOps.exif_transpose(pil)
+            source_format = opened.format
+            icc = opened.info.get("icc_profile")
+            pil = ImageOps.exif_transpose(opened)
             mode = _native_mode(pil)
             info = ImageInfo(format=source_format, mode=mode, icc_profile=icc or None)
             if mode == "I;16":

@@ -161,10 +161,10 @@ def pad_to(array: NDArray[np.float32], height: int, width: int) -> NDArray[np.fl
     pad_w = max(0, width - array.shape[2])
     if pad_h == 0 and pad_w == 0:
         return array
-    mode = (
-        "symmetric" if pad_h <= array.shape[1] and pad_w <= array.shape[2] else "edge"
-    )
-    return np.pad(array, ((0, 0), (0, pad_h), (0, pad_w), (0, 0)), mode=mode)
+    widths = ((0, 0), (0, pad_h), (0, pad_w), (0, 0))
+    if pad_h <= array.shape[1] and pad_w <= array.shape[2]:
+        return np.pad(array, widths, mode="symmetric")
+    return np.pad(array, widths, mode="edge")
 
 
 def _as_hwc(image: Image) -> NDArray[np.float32]:

@@ -1,0 +1,241 @@
+"""Measure inference speed and memory, and write ``results/perf.md``.
+
+Rows (medians over repeats, wall clock, after one warm-up call):
+
+* the machine's convolution throughput (a 3x3 Conv2D, 64 -> 64 channels, 256 x 256),
+  which turns a model's multiply-adds into a speed floor;
+* the default U-Net on a 240 x 60 RGB plate through :func:`deblur.load` /
+  ``KerasDeblurrer`` (luminance path), against that floor;
+* ``plain15`` (the 2017 network) as one full-image pass;
+* ``plain15`` with the 2017 stride-1 40x20 seed tiling: a fraction of the tiles is timed
+  (stride 4) and extrapolated linearly to the 8,000 tiles of a 240 x 60 plate;
+* a 4000 x 3000 RGB photo through tiling, in a subprocess, with its peak RSS;
+* plates/s over a folder of plates (read, restore, write) with ``deblur_folder``.
+
+Usage: ``nice python benchmarks/perf.py [--plates 200] [--repeats 30] [--out results/perf.md]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np
+from PIL import Image as PILImage
+
+PLATE = (60, 240)
+TARGET_MS = 30.0
+
+
+def _median_ms(fn: Callable[[], object], repeats: int) -> float:
+    fn()  # warm-up (tracing, allocation)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(1000.0 * (time.perf_counter() - start))
+    return statistics.median(times)
+
+
+def conv_gmacs() -> float:
+    """Median GMAC/s of a 3x3 Conv2D 64 -> 64 on a 256 x 256 image."""
+    import keras
+    import tensorflow as tf
+
+    layer = keras.layers.Conv2D(64, 3, padding="same")
+    x = tf.random.uniform((1, 256, 256, 64))
+    fn = tf.function(lambda t: layer(t))
+    macs = 256 * 256 * 64 * 64 * 9
+    ms = _median_ms(lambda: fn(x).numpy(), 10)
+    return macs / (ms / 1000.0) / 1e9
+
+
+def _deblurrers() -> dict[str, tuple[object, bool]]:
+    """(deblurrer, shipped?) for the default U-Net and plain15."""
+    from deblur.config import ModelConfig
+    from deblur.inference import KerasDeblurrer, load, shipped_weights
+    from deblur.models import build_model
+
+    shipped = shipped_weights()
+    default = (
+        (load("default"), True)
+        if "default" in shipped
+        else (KerasDeblurrer(build_model(ModelConfig()), name="default"), False)
+    )
+    plain = (
+        (load("plain15"), True)
+        if "plain15" in shipped
+        else (
+            KerasDeblurrer(
+                build_model(ModelConfig(arch="plain15", channels=3, width=128)),
+                name="plain15",
+            ),
+            False,
+        )
+    )
+    return {"default": default, "plain15": plain}
+
+
+def _macs_per_pixel(deblurrer: object) -> float:
+    import warnings
+
+    from deblur.models import model_stats
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return model_stats(deblurrer.model).macs_per_pixel  # type: ignore[attr-defined]
+
+
+_PHOTO = """
+import json, resource, sys, time
+import numpy as np
+from deblur.inference import KerasDeblurrer, load, shipped_weights
+from deblur.config import ModelConfig
+from deblur.models import build_model
+d = load("default") if "default" in shipped_weights() else KerasDeblurrer(build_model(ModelConfig()))
+image = np.random.default_rng(0).random((3000, 4000, 3), dtype=np.float32)
+d(image[:300, :400])
+start = time.perf_counter()
+out = d(image)
+seconds = time.perf_counter() - start
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "peak_rss_mib": rss, "shape": list(out.shape)}))
+"""
+
+
+def photo_run() -> dict[str, float]:
+    """Restore a 4000 x 3000 RGB photo in a fresh process; time and peak RSS."""
+    done = subprocess.run(
+        [sys.executable, "-c", _PHOTO],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def folder_run(deblurrer: object, count: int) -> float:
+    """Plates per second over a folder of `count` 240 x 60 RGB PNGs (read+restore+write)."""
+    from deblur.inference import deblur_folder
+
+    rng = np.random.default_rng(0)
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = Path(tmp) / "in", Path(tmp) / "out"
+        src.mkdir()
+        for i in range(count):
+            pixels = rng.integers(0, 255, (*PLATE, 3), np.uint8)
+            PILImage.fromarray(pixels).save(src / f"plate{i:04d}.png")
+        start = time.perf_counter()
+        results = list(deblur_folder(src, dst, deblurrer=deblurrer))  # type: ignore[arg-type]
+        seconds = time.perf_counter() - start
+        assert all(r.status == "written" for r in results), "folder run failed"
+    return count / seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--plates", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--out", type=Path, default=Path("results/perf.md"))
+    args = parser.parse_args()
+
+    from deblur.tiling import predict_seed_tiling, seed_tile_offsets
+
+    load_before = os.getloadavg()
+    gmacs = conv_gmacs()
+    models = _deblurrers()
+    default, default_shipped = models["default"]
+    plain, plain_shipped = models["plain15"]
+    plate = np.random.default_rng(0).random((*PLATE, 3), dtype=np.float32)
+
+    default_ms = _median_ms(lambda: default(plate), args.repeats)  # type: ignore[operator]
+    default_macs = _macs_per_pixel(default)
+    padded_pixels = 64 * 240  # the U-Net runs at a multiple of 8
+    floor_ms = 1000.0 * default_macs * padded_pixels / (gmacs * 1e9)
+    plain_ms = _median_ms(lambda: plain(plate), max(3, args.repeats // 6))  # type: ignore[operator]
+    plain_macs = _macs_per_pixel(plain)
+    plain_floor_ms = 1000.0 * plain_macs * PLATE[0] * PLATE[1] / (gmacs * 1e9)
+
+    stride = 4
+    timed_tiles = len(seed_tile_offsets(*PLATE, stride=stride))
+    all_tiles = len(seed_tile_offsets(*PLATE))
+    seed_fraction_ms = _median_ms(
+        lambda: predict_seed_tiling(plain.predict_batch, plate, stride=stride),  # type: ignore[attr-defined]
+        2,
+    )
+    seed_ms = seed_fraction_ms * all_tiles / timed_tiles
+
+    photo = photo_run()
+    plates_per_s = folder_run(default, args.plates)
+    load_after = os.getloadavg()
+
+    rows = {
+        "conv_gmacs": gmacs,
+        "default_ms": default_ms,
+        "default_macs_per_px": default_macs,
+        "default_floor_ms": floor_ms,
+        "plain15_ms": plain_ms,
+        "plain15_macs_per_px": plain_macs,
+        "plain15_floor_ms": plain_floor_ms,
+        "seed_ms_extrapolated": seed_ms,
+        "seed_tiles_timed": timed_tiles,
+        "seed_tiles_total": all_tiles,
+        "photo_s": photo["seconds"],
+        "photo_peak_rss_mib": photo["peak_rss_mib"],
+        "plates_per_s": plates_per_s,
+        "plates": args.plates,
+        "load_before": load_before,
+        "load_after": load_after,
+    }
+    print(json.dumps(rows, indent=2))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(_report(rows, default_shipped, plain_shipped))
+
+
+def _report(r: dict, default_shipped: bool, plain_shipped: bool) -> str:
+    weights = lambda shipped: "shipped weights" if shipped else "random init"  # noqa: E731
+    verdict = "meets" if r["default_ms"] <= TARGET_MS else "misses"
+    return f"""# Inference speed (`benchmarks/perf.py`)
+
+Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores,
+Python {platform.python_version()}, CPU only. Load average {r["load_before"][0]:.1f} before,
+{r["load_after"][0]:.1f} after: **the CPU was shared with background training runs and other
+jobs, so every number here is contended** (rerun on a quiet machine for clean numbers).
+Wall-clock medians after one warm-up call.
+
+Convolution throughput of this machine (3x3 Conv2D 64->64 on 256x256):
+**{r["conv_gmacs"]:.1f} GMAC/s**. A model's floor is its multiply-adds / this throughput.
+
+| what | input | time | floor | vs target / ratio |
+|---|---|---|---|---|
+| default U-Net ({weights(default_shipped)}), `load` + `KerasDeblurrer` | 240x60 RGB plate | **{r["default_ms"]:.1f} ms** | {r["default_floor_ms"]:.1f} ms ({r["default_macs_per_px"]:,.0f} MACs/px x 240x64) | {verdict} the {TARGET_MS:.0f} ms target |
+| plain15 (2017 net, {weights(plain_shipped)}), one pass | 240x60 RGB plate | {r["plain15_ms"]:.0f} ms | {r["plain15_floor_ms"]:.0f} ms ({r["plain15_macs_per_px"]:,.0f} MACs/px) | default is {r["plain15_ms"] / r["default_ms"]:.0f}x faster |
+| plain15 + 2017 stride-1 seed tiling | 240x60 RGB plate | {r["seed_ms_extrapolated"] / 1000:.0f} s (extrapolated) | | default is {r["seed_ms_extrapolated"] / r["default_ms"]:,.0f}x faster |
+| default U-Net, tiled (256 px tiles, 32 px overlap) | 4000x3000 RGB photo | {r["photo_s"]:.1f} s | | peak RSS {r["photo_peak_rss_mib"]:.0f} MiB ({"under" if r["photo_peak_rss_mib"] < 2048 else "OVER"} 2 GiB) |
+| default U-Net, `deblur_folder` (read PNG, restore, write PNG) | {r["plates"]} plates 240x60 | {r["plates_per_s"]:.1f} plates/s | | {1000 / r["plates_per_s"]:.1f} ms/plate end to end |
+
+Notes
+
+- Seed tiling: {r["seed_tiles_timed"]} of the {r["seed_tiles_total"]:,} tiles of a 240x60
+  plate were run (stride 4, including the per-tile PIL blends) and the time was scaled
+  linearly by {r["seed_tiles_total"] / r["seed_tiles_timed"]:.0f}.
+- The photo runs in a fresh subprocess; peak RSS (`ru_maxrss`) includes TensorFlow itself.
+- "random init" rows time the architecture only (speed does not depend on the weights);
+  rerun once `deblur/weights/*.keras` exist to time `load()` on the shipped files.
+"""
+
+
+if __name__ == "__main__":
+    main()
