@@ -55,12 +55,21 @@ class OcrConfig:
     tesseract_psm : {7, 8, 13}
         Tesseract page-segmentation mode: 7 single line, 8 single word, 13 raw line.
     tesseract_pad : int
-        Border in pixels added around the crop (filled with the crop's border median).
+        Border in pixels added around the crop, filled with the plate's background
+        grey (the larger Otsu class).
     tesseract_binarize : bool
         Otsu-binarise the crop before Tesseract reads it.
     tesseract_batch : bool
         Read many crops with one Tesseract process (a list file of images) instead of
         one process per crop.
+    tesseract_crop : bool
+        Cut the crop down to its line of characters (:func:`bench.textline.
+        crop_text_region`: drops the plate border, EU band, US state name) before
+        Tesseract reads it.
+    ppocr_crop : bool
+        The same for PP-OCR.
+    crop_margin : float
+        Border kept around the characters when cropping, as a fraction of their height.
     ppocr_threads : int
         ONNX Runtime threads of the PP-OCR recogniser (0 = runtime default).
     ppocr_batch : int
@@ -69,9 +78,12 @@ class OcrConfig:
 
     height: int = 64
     tesseract_psm: int = 7
-    tesseract_pad: int = 0
-    tesseract_binarize: bool = False
+    tesseract_pad: int = 16
+    tesseract_binarize: bool = True
     tesseract_batch: bool = True
+    tesseract_crop: bool = True
+    ppocr_crop: bool = True
+    crop_margin: float = 0.1
     ppocr_threads: int = 1
     ppocr_batch: int = 16
 
@@ -86,6 +98,8 @@ class OcrConfig:
             raise ValueError(
                 f"tesseract_pad must be in [0, 256], got {self.tesseract_pad}"
             )
+        if not 0 <= self.crop_margin <= 2:
+            raise ValueError(f"crop_margin must be in [0, 2], got {self.crop_margin}")
         if self.ppocr_threads < 0:
             raise ValueError(f"ppocr_threads must be >= 0, got {self.ppocr_threads}")
         if self.ppocr_batch < 1:

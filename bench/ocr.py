@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from PIL import Image as PILImage
 
 from bench.config import OcrConfig
+from bench.textline import crop_text_region
 from deblur.io import to_gray, to_uint8
 from deblur.types import Image, check_image
 
@@ -91,16 +92,28 @@ def _resize_to_height(gray: NDArray[np.uint8], height: int) -> NDArray[np.uint8]
     return np.asarray(pil)
 
 
+def _background(gray: NDArray[np.uint8]) -> int:
+    """Grey level of the plate background: the median of the larger Otsu class."""
+    from skimage.filters import threshold_otsu
+
+    if int(gray.max()) == int(gray.min()):
+        return int(gray[0, 0])
+    threshold = threshold_otsu(gray)
+    light, dark = gray[gray > threshold], gray[gray <= threshold]
+    return int(np.median(light if light.size >= dark.size else dark))
+
+
 def _prepare_tesseract(image: Image, cfg: OcrConfig) -> NDArray[np.uint8]:
-    """Gray, resize to ``cfg.height``, optionally binarise, pad with the border median."""
+    """Crop to the text line, gray, resize to ``cfg.height``, binarise, pad."""
+    if cfg.tesseract_crop:
+        image = crop_text_region(image, margin=cfg.crop_margin)
     gray = _resize_to_height(to_uint8(to_gray(image)), cfg.height)
     if cfg.tesseract_binarize:
         from skimage.filters import threshold_otsu
 
         gray = np.where(gray > threshold_otsu(gray), 255, 0).astype(np.uint8)
     if cfg.tesseract_pad:
-        ring = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-        fill = int(np.median(ring))
+        fill = _background(gray)
         gray = np.pad(gray, cfg.tesseract_pad, mode="constant", constant_values=fill)
     return gray
 
@@ -167,8 +180,31 @@ class TesseractOcr:
                 self._write(img, Path(tmp), index=i) for i, img in enumerate(images)
             ]
             if not self.cfg.tesseract_batch:
-                return [self._read_files([f])[0] for f in files]
+                return [self._read_isolated([f])[0] for f in files]
+            return self._read_isolated(files)
+
+    def _read_isolated(self, files: Sequence[Path]) -> list[str]:
+        """Read `files`; if Tesseract crashes, bisect to the image that crashes it.
+
+        Tesseract 5.3 dies with SIGFPE on rare images (seen on heavily blurred crops
+        with the character whitelist); one such image would otherwise fail a whole
+        batch. An image that crashes Tesseract on its own reads as ``""`` (no text),
+        so it counts as a miss rather than disappearing from the statistics.
+        """
+        try:
             return self._read_files(files)
+        except self._pytesseract.TesseractError as err:
+            if err.status >= 0:  # an ordinary error, not a crash: report it
+                raise
+            if len(files) == 1:
+                logger.warning(
+                    "tesseract crashed (signal %d) on %s; read as no text",
+                    -err.status,
+                    files[0].name,
+                )
+                return [""]
+            half = len(files) // 2
+            return self._read_isolated(files[:half]) + self._read_isolated(files[half:])
 
     def _write(self, image: Image, folder: Path, *, index: int = 0) -> Path:
         path = folder / f"plate_{index:05d}.png"
@@ -213,8 +249,8 @@ class PpOcr:
     Parameters
     ----------
     cfg : OcrConfig, optional
-        Height is fixed by the network (48 px); uses ``ppocr_threads`` and
-        ``ppocr_batch``.
+        Height is fixed by the network (48 px); uses ``ppocr_threads``,
+        ``ppocr_batch``, ``ppocr_crop`` and ``crop_margin``.
 
     Raises
     ------
@@ -252,7 +288,12 @@ class PpOcr:
 
     def read_batch(self, images: list[Image]) -> list[str]:
         """Read many crops in batches of ``cfg.ppocr_batch``."""
-        crops = [_to_bgr_uint8(check_image(image)) for image in images]
+        for image in images:
+            check_image(image)
+        if self.cfg.ppocr_crop:
+            margin = self.cfg.crop_margin
+            images = [crop_text_region(image, margin=margin) for image in images]
+        crops = [_to_bgr_uint8(image) for image in images]
         if not crops:
             return []
         results, _elapsed = self._recognize(crops)

@@ -90,6 +90,7 @@ def test_suite_validation(changes: dict[str, object], match: str) -> None:
         (OcrConfig, {"tesseract_psm": 3}, "tesseract_psm"),
         (OcrConfig, {"height": 4}, "height"),
         (OcrConfig, {"ppocr_batch": 0}, "ppocr_batch"),
+        (OcrConfig, {"crop_margin": -0.1}, "crop_margin"),
     ],
 )
 def test_part_validation(cls: type, kwargs: dict[str, object], match: str) -> None:

@@ -92,3 +92,58 @@ def test_ppocr_reads_sharp_plates(sharp_plates) -> None:  # type: ignore[no-unty
 def test_ocr_rejects_non_float() -> None:
     with pytest.raises(TypeError, match="float32"):
         get_ocr("ppocr").read_batch([np.zeros((8, 8), np.uint8)])  # type: ignore[list-item]
+
+
+@pytest.fixture(scope="module")
+def styled_plates() -> tuple[list[np.ndarray], list[str]]:
+    """Four sharp 240-px plates of each style (border, EU band, US state name)."""
+    from deblur.synth.plates import make_plates
+
+    images, labels = [], []
+    for style in ("uk", "eu", "us"):
+        for plate in make_plates(4, PlateConfig(style=style, width=240), rng=23):
+            images.append(plate.image)
+            labels.append(plate.text)
+    return images, labels
+
+
+def test_tesseract_crop_reads_every_style(tesseract_binary: str, styled_plates) -> None:  # type: ignore[no-untyped-def]
+    """Cropping to the text line is what makes Tesseract read EU and US plates."""
+    images, labels = styled_plates
+    cropped = _accuracy(TesseractOcr(binary=tesseract_binary), images, labels)
+    whole = _accuracy(
+        TesseractOcr(OcrConfig(tesseract_crop=False, tesseract_pad=0,
+                               tesseract_binarize=False)),
+        images, labels,
+    )  # fmt: skip
+    assert cropped >= 0.8
+    assert cropped > whole
+
+
+def test_tesseract_crash_is_isolated(monkeypatch: pytest.MonkeyPatch,
+                                     tesseract_binary: str) -> None:  # fmt: skip
+    """One image that crashes Tesseract (a signal) reads as '' and spares the batch."""
+    import pytesseract
+
+    engine = TesseractOcr(binary=tesseract_binary)
+    calls: list[int] = []
+
+    def fake_read(files):  # type: ignore[no-untyped-def]
+        calls.append(len(files))
+        if any(f.name == "plate_00002.png" for f in files):
+            raise pytesseract.TesseractError(-8, "Floating point exception")
+        return [f.name for f in files]
+
+    monkeypatch.setattr(engine, "_read_files", fake_read)
+    images = [np.full((20, 60), 0.5, np.float32) for _ in range(5)]
+    reads = engine.read_batch(images)
+    assert reads == ["plate_00000.png", "plate_00001.png", "", "plate_00003.png",
+                     "plate_00004.png"]  # fmt: skip
+    assert len(calls) > 1
+
+    def fail(files):  # type: ignore[no-untyped-def]
+        raise pytesseract.TesseractError(1, "bad option")
+
+    monkeypatch.setattr(engine, "_read_files", fail)
+    with pytest.raises(pytesseract.TesseractError, match="bad option"):
+        engine.read_batch(images)
