@@ -64,9 +64,11 @@ def _split(value: str | None) -> tuple[str, ...] | None:
 def _write_report(frame: object, out_dir: Path, title: str) -> Path | None:
     if importlib.util.find_spec("bench.report") is None:
         return None
+    from bench.figures import load_examples
     from bench.report import write_report
 
-    return write_report(frame, out_dir, title=title)  # type: ignore[arg-type]
+    examples = load_examples(out_dir)  # saved by the runner; {} when none
+    return write_report(frame, out_dir, title=title, examples=examples)  # type: ignore[arg-type]
 
 
 @app.command("run")
@@ -88,6 +90,9 @@ def run_command(
     limit: Annotated[
         int | None, typer.Option(help="Run only the first N samples.")
     ] = None,
+    examples: Annotated[
+        int, typer.Option(help="Save images of the first N samples for the report.")
+    ] = 4,
 ) -> None:
     """Run (or resume) a suite and write per_sample.csv and the report."""
     from bench import runner
@@ -105,6 +110,7 @@ def run_command(
             folder=None if data is None else str(data),
             limit=limit,
             workers=workers,
+            examples=examples,
         )
         effective = cfg.effective_suite
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -295,6 +295,9 @@ class BenchConfig:
         Worker processes (1 runs in this process).
     chunk : int
         Samples per task; each OCR engine reads a whole chunk in one batch.
+    examples : int
+        Save the images of the first `examples` samples (sharp, blurred and every
+        candidate's output) under ``<run>/examples/`` for the report (0 = none).
     """
 
     suite: SuiteConfig
@@ -304,8 +307,11 @@ class BenchConfig:
     limit: int | None = None
     workers: int = 1
     chunk: int = 4
+    examples: int = 4
 
     def __post_init__(self) -> None:
+        if self.examples < 0:
+            raise ValueError(f"examples must be >= 0, got {self.examples}")
         if self.workers < 1:
             raise ValueError(f"workers must be >= 1, got {self.workers}")
         if self.chunk < 1:

@@ -17,6 +17,11 @@ Run folder layout (``out_dir``):
     writing) is dropped on resume, and that sample is run again.
 ``per_sample.csv``
     The full table (:data:`COLUMNS`), written atomically at the end of :func:`run`.
+``examples/<sample_id>/<method>.png``
+    For the first ``cfg.examples`` samples: ``sharp.png`` (when known),
+    ``blurred.png`` and one image per candidate that ran on it, written atomically by
+    the worker before the sample's rows are saved (a resumed run rewrites them
+    identically). Read by :func:`bench.figures.load_examples`.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ from bench import metrics
 from bench.config import BenchConfig, CandidateConfig, SuiteConfig
 from bench.ocr import OcrEngine, get_ocr, normalize_plate_text
 from bench.samples import Sample, build_sample, count_samples
-from deblur.io import atomic_write_bytes, to_gray
+from deblur.io import atomic_write_bytes, to_gray, write_image
 from deblur.registry import deblurrer_info, get_deblurrer
 from deblur.types import Deblurrer, Image
 
@@ -67,6 +72,7 @@ COLUMNS = (
 ROWS_FILE = "rows.jsonl"
 CONFIG_FILE = "config.json"
 PER_SAMPLE_FILE = "per_sample.csv"
+EXAMPLES_DIR = "examples"
 MODEL_LOADER = "model"
 """Registry name used to load a ``.keras``/``.onnx`` candidate: ``get_deblurrer(
 MODEL_LOADER, path=...)``."""
@@ -147,10 +153,13 @@ def check_candidates(suite: SuiteConfig) -> None:
 _STATE: dict[str, Any] = {}  # Any: per-process cache of engines and deblurrers
 
 
-def _init_worker(suite: SuiteConfig) -> None:
+def _init_worker(
+    suite: SuiteConfig, examples_dir: Path | None = None, examples: int = 0
+) -> None:
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # tesseract: one thread per process
     _STATE.clear()
     _STATE["suite"] = suite
+    _STATE["examples"] = (examples_dir, examples)
     _STATE["ocr"] = {name: get_ocr(name, cfg=suite.ocr_settings) for name in suite.ocr}
     _STATE["blind"] = {}
 
@@ -211,6 +220,24 @@ def _jobs(suite: SuiteConfig, sample: Sample) -> list[_Job]:
         if sample.index % cand.every == 0:
             jobs.append(_restore(cand, sample))
     return jobs
+
+
+def _safe_name(name: str) -> str:
+    """`name` usable as one path component (sample ids of folders are file names)."""
+    cleaned = "".join(c if c.isalnum() or c in "-_.+" else "_" for c in name)
+    return cleaned.strip(".") or "_"
+
+
+def _save_examples(sample: Sample, jobs: list[_Job]) -> None:
+    """Write the images of `sample` if it is one of the first N (atomic writes)."""
+    folder, count = _STATE.get("examples", (None, 0))
+    if folder is None or sample.index >= count:
+        return
+    target = Path(folder) / _safe_name(sample.sample_id)
+    target.mkdir(parents=True, exist_ok=True)
+    for job in jobs:
+        if job.image is not None:
+            write_image(target / f"{_safe_name(job.method)}.png", job.image)
 
 
 def _read(engine: OcrEngine, images: list[Image]) -> list[str | BaseException]:
@@ -274,7 +301,9 @@ def _run_chunk(indices: Sequence[int]) -> list[tuple[int, list[dict[str, Any]]]]
         except Exception as err:  # noqa: BLE001 - recorded, the run goes on
             failed[index] = _failed_sample(suite, index, err)
             continue
-        planned.append((sample, _jobs(suite, sample)))
+        jobs = _jobs(suite, sample)
+        _save_examples(sample, jobs)
+        planned.append((sample, jobs))
     readable = [
         job.image for _, jobs in planned for job in jobs if job.image is not None
     ]
@@ -301,6 +330,7 @@ def _config_dict(cfg: BenchConfig) -> dict[str, Any]:  # Any: JSON values
         "suite": dataclasses.asdict(suite),
         "workers": cfg.workers,
         "chunk": cfg.chunk,
+        "examples": cfg.examples,
     }
 
 
@@ -348,18 +378,19 @@ def _chunks(indices: list[int], size: int) -> list[list[int]]:
     return [indices[i : i + size] for i in range(0, len(indices), size)]
 
 
-def _execute(cfg: BenchConfig, suite: SuiteConfig, pending: list[int]
+def _execute(cfg: BenchConfig, suite: SuiteConfig, pending: list[int], out: Path
              ) -> Iterator[list[tuple[int, list[dict[str, Any]]]]]:  # fmt: skip
     chunks = _chunks(pending, cfg.chunk)
+    init = (suite, out / EXAMPLES_DIR, cfg.examples)
     if cfg.workers == 1 or len(chunks) == 1:
-        _init_worker(suite)
+        _init_worker(*init)
         for chunk in chunks:
             yield _run_chunk(chunk)
         return
     context = get_context("spawn")
     with ProcessPoolExecutor(
         max_workers=cfg.workers, mp_context=context,
-        initializer=_init_worker, initargs=(suite,),
+        initializer=_init_worker, initargs=init,
     ) as pool:  # fmt: skip
         futures = [pool.submit(_run_chunk, chunk) for chunk in chunks]
         try:
@@ -409,7 +440,7 @@ def iter_results(
     if not pending:
         return
     with open(rows_path, "a", encoding="utf-8") as fh:
-        for results in _execute(cfg, suite, pending):
+        for results in _execute(cfg, suite, pending, out):
             for index, rows in results:
                 fh.write(json.dumps({"index": index, "rows": rows}) + "\n")
                 fh.flush()

@@ -26,6 +26,10 @@ def test_cli_run_and_report(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(out / "per_sample.csv", keep_default_na=False)
     assert len(frame) == 3 * 3
+    assert sorted(p.name for p in (out / "examples").iterdir()) == [
+        "three-00000", "three-00001", "three-00002",
+    ]  # fmt: skip
+    assert (out / "figures" / "examples.png").is_file()
     (out / "per_sample.csv").unlink()
     result = runner.invoke(app, ["report", str(out)])
     assert result.exit_code == 0, result.output

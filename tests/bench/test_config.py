@@ -107,3 +107,5 @@ def test_bench_config_overrides() -> None:
     assert [c.name for c in effective.candidates] == ["identity"]
     with pytest.raises(ValueError, match="workers"):
         BenchConfig(suite=suite, workers=0)
+    with pytest.raises(ValueError, match="examples"):
+        BenchConfig(suite=suite, examples=-1)

@@ -124,6 +124,61 @@ def test_interrupted_then_resumed_equals_uninterrupted(
     pd.testing.assert_frame_equal(_stable(again), _stable(full))
 
 
+def _files(folder: Path) -> dict[str, float]:
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns
+            for p in sorted(folder.rglob("*.png"))}  # fmt: skip
+
+
+def test_examples_saved_for_first_n(
+    fake_ocr: None, tiny_cfg: BenchConfig, tmp_path: Path
+) -> None:
+    from bench.figures import load_examples
+    from bench.samples import build_sample
+
+    cfg = dataclasses.replace(tiny_cfg, examples=2)
+    run(cfg, tmp_path)
+    examples = load_examples(tmp_path)
+    assert sorted(examples) == ["tiny-00000", "tiny-00001"]
+    for sample_id, images in examples.items():
+        assert sorted(images) == ["blurred", "identity", "sharp", "unsharp_mask"]
+        sample = build_sample(cfg.effective_suite, int(sample_id[-5:]))
+        assert sample.sharp is not None
+        np.testing.assert_allclose(images["sharp"], sample.sharp, atol=0.5 / 255 + 1e-6)
+        np.testing.assert_allclose(
+            images["identity"], sample.blurred, atol=0.5 / 255 + 1e-6
+        )
+    assert not list((tmp_path / "examples").rglob("*.tmp*"))  # atomic: no leftovers
+    before = _files(tmp_path / "examples")
+    run(cfg, tmp_path)  # resume with nothing to do: examples untouched
+    assert _files(tmp_path / "examples") == before
+
+
+def test_examples_resumed_after_interruption(
+    fake_ocr: None, tiny_cfg: BenchConfig, tmp_path: Path
+) -> None:
+    cfg = dataclasses.replace(tiny_cfg, chunk=1, examples=3)
+    next(iter_results(cfg, tmp_path))  # stop after the first sample
+    assert [p.name for p in (tmp_path / "examples").iterdir()] == ["tiny-00000"]
+    run(cfg, tmp_path)
+    assert sorted(p.name for p in (tmp_path / "examples").iterdir()) == [
+        "tiny-00000", "tiny-00001", "tiny-00002",
+    ]  # fmt: skip
+
+
+def test_no_examples_when_zero(fake_ocr: None, tiny_cfg: BenchConfig,
+                               tmp_path: Path) -> None:  # fmt: skip
+    run(dataclasses.replace(tiny_cfg, examples=0), tmp_path)
+    assert not (tmp_path / "examples").exists()
+
+
+def test_safe_name_keeps_one_path_component() -> None:
+    from bench.runner import _safe_name
+
+    assert _safe_name("default-00042") == "default-00042"
+    assert _safe_name("sub/dir/../AB 12.png") == "sub_dir_.._AB_12.png"
+    assert _safe_name("..") == "_"
+
+
 _CHILD = """
 import sys
 from bench.config import BenchConfig, CandidateConfig, load_suite
