@@ -31,6 +31,9 @@ __all__ = [
     "write_image_native",
 ]
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 MAX_PIXELS = 100_000_000
 """Refuse images larger than this many pixels (decompression-bomb guard)."""
 
@@ -144,6 +147,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Path:
         prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent
     )
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; finished files get the usual mode
     return Path(tmp)
 
 
