@@ -7,6 +7,17 @@ table (see :func:`bench.runner.run`).
 
 from __future__ import annotations
 
+from typing import Any
+
+from bench.aggregate import (
+    CONDITION_LABELS,
+    PER_SAMPLE_COLUMNS,
+    SUMMARY_COLUMNS,
+    by_blur_length,
+    compare_runs,
+    gap_closed,
+    summarize,
+)
 from bench.config import (
     BenchConfig,
     BlurGrid,
@@ -34,8 +45,58 @@ from bench.ocr import (
 )
 from bench.runner import COLUMNS, ResultRow, iter_results, load_rows, run
 from bench.samples import Sample, build_sample, iter_samples
+from bench.textline import TextLine, crop_text_region, find_text_line
+
+# Figures and the report writer need matplotlib: imported on first use (PEP 562) so
+# ``import bench`` stays light. Neither package pulls in TensorFlow.
+_LAZY = {
+    "write_report": "bench.report",
+    "summary_table": "bench.report",
+    "GAP_LENGTHS": "bench.report",
+    "Examples": "bench.figures",
+    "load_examples": "bench.figures",
+    "plot_accuracy_vs_blur": "bench.figures",
+    "plot_quality_vs_blur": "bench.figures",
+    "plot_accuracy_vs_speed": "bench.figures",
+    "plot_examples": "bench.figures",
+}
+
+
+def __getattr__(name: str) -> Any:  # Any: whichever object the lazy name refers to
+    """Import the report/figures names on first access."""
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'bench' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
+    "CONDITION_LABELS",
+    "GAP_LENGTHS",
+    "PER_SAMPLE_COLUMNS",
+    "SUMMARY_COLUMNS",
+    "Examples",
+    "TextLine",
+    "by_blur_length",
+    "compare_runs",
+    "crop_text_region",
+    "find_text_line",
+    "gap_closed",
+    "load_examples",
+    "plot_accuracy_vs_blur",
+    "plot_accuracy_vs_speed",
+    "plot_examples",
+    "plot_quality_vs_blur",
+    "summarize",
+    "summary_table",
+    "write_report",
     "BenchConfig",
     "BlurGrid",
     "CandidateConfig",
