@@ -26,7 +26,7 @@ _apt:
 	command -v apt-get >/dev/null || { echo "error: no apt-get here; install $(PKGS) with your package manager" >&2; exit 1; }; \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(PKGS)
 
-test: setup
+test: setup lint
 	$(PY) -m pytest -q
 
 test-all: setup
@@ -35,6 +35,7 @@ test-all: setup
 lint: setup
 	$(VENV)/bin/ruff check deblur bench tests benchmarks
 	$(VENV)/bin/ruff format --check deblur bench tests benchmarks
+	$(VENV)/bin/mypy
 
 bench: setup
 	$(VENV)/bin/bench run --suite $(SUITE)

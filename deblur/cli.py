@@ -247,16 +247,15 @@ def train_command(
 
     def body() -> None:
         blocks_t = tuple(int(b) for b in blocks.split(","))
-        model_cfg = ModelConfig(
-            arch=arch,
-            channels=channels,
-            width=width,
-            **(
-                {"depth": len(blocks_t) - 1, "blocks": blocks_t}
-                if arch == "unet"
-                else {}
-            ),
-        )
+        model_cfg = ModelConfig(arch=arch, channels=channels, width=width)
+        if arch == "unet":
+            model_cfg = ModelConfig(
+                arch=arch,
+                channels=channels,
+                width=width,
+                depth=len(blocks_t) - 1,
+                blocks=blocks_t,
+            )
         if config is not None:
             cfg = from_dict(TrainConfig, json.loads(config.read_text()))
         else:

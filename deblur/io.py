@@ -122,12 +122,12 @@ def read_image(path: str | os.PathLike[str], *, mode: str = "RGB") -> Image:
     if not path.is_file():
         raise FileNotFoundError(f"image not found: {path}")
     try:
-        with PILImage.open(path) as pil:
-            if pil.width * pil.height > MAX_PIXELS:
+        with PILImage.open(path) as opened:
+            if opened.width * opened.height > MAX_PIXELS:
                 raise ValueError(
-                    f"{path}: image of {pil.width}x{pil.height} exceeds {MAX_PIXELS} px"
+                    f"{path}: image of {opened.width}x{opened.height} exceeds {MAX_PIXELS} px"
                 )
-            pil = ImageOps.exif_transpose(pil)
+            pil = ImageOps.exif_transpose(opened)
             if pil.mode in ("I;16", "I;16B", "I;16L", "I"):
                 data = np.asarray(pil, dtype=np.float32) / np.float32(65535.0)
                 data = np.clip(data, 0.0, 1.0)
@@ -147,7 +147,9 @@ def atomic_path(path: str | os.PathLike[str]) -> Path:
         prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent
     )
     os.close(fd)
-    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; finished files get the usual mode
+    os.chmod(
+        tmp, 0o666 & ~_UMASK
+    )  # mkstemp makes 0600; finished files get the usual mode
     return Path(tmp)
 
 

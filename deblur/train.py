@@ -141,7 +141,7 @@ class PairSampler:
         return blurred[window], sharp[window]
 
     def batch(
-        self, indices: Sequence[int], size: int, rng: np.random.Generator
+        self, indices: Sequence[int] | np.ndarray, size: int, rng: np.random.Generator
     ) -> tuple[np.ndarray, np.ndarray]:
         """Return ``size`` pairs from randomly chosen `indices` as two 4-D arrays."""
         picks = rng.choice(np.asarray(indices), size=size)

@@ -222,7 +222,7 @@ def trajectory_psf(
         if rng.uniform() < 0.02:
             accel += rng.normal(0.0, 1.0, 2)
         velocity = velocity + accel - 0.05 * position / steps
-        velocity /= max(np.linalg.norm(velocity), 1e-9)
+        velocity /= max(float(np.linalg.norm(velocity)), 1e-9)
         position = position + velocity
         points.append(position.copy())
     path = np.array(points)
