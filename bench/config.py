@@ -73,7 +73,10 @@ class OcrConfig:
     ppocr_threads : int
         ONNX Runtime threads of the PP-OCR recogniser (0 = runtime default).
     ppocr_batch : int
-        Crops per recogniser forward pass.
+        Crops per recogniser forward pass. 1 by default: a batch is padded to its
+        widest crop, so larger batches cost more CPU (measured 32 ms/crop at 1 or 4,
+        52 ms at 16, 74 ms at 32, same readings) and 1 makes each reading independent
+        of what else is in the batch.
     """
 
     height: int = 64
@@ -85,7 +88,7 @@ class OcrConfig:
     ppocr_crop: bool = True
     crop_margin: float = 0.1
     ppocr_threads: int = 1
-    ppocr_batch: int = 16
+    ppocr_batch: int = 1
 
     def __post_init__(self) -> None:
         if not 16 <= self.height <= 512:
