@@ -74,7 +74,7 @@ def _throughput(images: list[np.ndarray], labels: list[str], repeats: int,
     engines = [
         ("tesseract, one process per plate", TesseractOcr(cfg), True, 1),
         ("tesseract, amortised (list file)", TesseractOcr(cfg), False, repeats),
-        ("ppocr (PP-OCRv4 rec, batched)", PpOcr(cfg), False, repeats),
+        ("ppocr (PP-OCRv4 rec, one process)", PpOcr(cfg), False, repeats),
     ]
     lines = [
         "| engine | ms/plate | plates/s | exact match (sharp) |",
