@@ -6,7 +6,7 @@ import importlib.util
 import logging
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -94,7 +94,11 @@ def run_command(
         int, typer.Option(help="Save images of the first N samples for the report.")
     ] = 4,
 ) -> None:
-    """Run (or resume) a suite and write per_sample.csv and the report."""
+    """Run (or resume) a suite and write per_sample.csv and the report.
+
+    Rows that failed (an unreadable image, a candidate that raised) are kept in the
+    table with their error; each is listed on one line and the exit code is 1.
+    """
     from bench import runner
     from bench.samples import count_samples
 
@@ -141,6 +145,25 @@ def run_command(
     typer.echo(f"{len(frame)} rows ({failed} failed) in {out_dir}")
     if report is not None:
         typer.echo(f"report: {report}")
+    if failed:
+        _list_failures(frame)
+        raise typer.Exit(1)
+
+
+MAX_FAILURE_LINES = 20
+
+
+def _list_failures(frame: Any) -> None:  # Any: pandas.DataFrame (imported lazily)
+    """One red line per failed (sample, method) naming its error, at most 20."""
+    failed = frame[frame["error"] != ""].drop_duplicates(
+        ["sample_id", "method", "error"]
+    )
+    for row in failed.head(MAX_FAILURE_LINES).itertuples():
+        line = f"failed: {row.sample_id} {row.method}: {row.error}"
+        _console.print(f"[red]{escape(line)}[/red]", highlight=False, soft_wrap=True)
+    if len(failed) > MAX_FAILURE_LINES:
+        more = len(failed) - MAX_FAILURE_LINES
+        _console.print(f"[red]... and {more} more (see per_sample.csv)[/red]")
 
 
 def _finished(out_dir: Path) -> int:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import types
+import typing
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -251,6 +253,8 @@ class SuiteConfig:
     def __post_init__(self) -> None:
         if not self.name:
             raise ValueError("suite name must not be empty")
+        if self.seed < 0:
+            raise ValueError(f"seed must be >= 0, got {self.seed}")
         if self.kind not in SUITE_KINDS:
             raise ValueError(f"kind must be one of {SUITE_KINDS}, got {self.kind!r}")
         if self.count < 0 or (self.kind == "synthetic" and self.count < 1):
@@ -341,16 +345,58 @@ class BenchConfig:
         return dataclasses.replace(self.suite, **changes) if changes else self.suite
 
 
-def _from_mapping(
-    cls: type[Any], data: dict[str, Any]
-) -> Any:  # Any: generic dataclass
+def _matches(value: object, hint: Any) -> bool:  # Any: a typing annotation
+    """Whether a parsed TOML value fits a dataclass field annotation."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_matches(value, arg) for arg in typing.get_args(hint))
+    if origin is tuple:
+        (item, *_) = typing.get_args(hint)
+        return isinstance(value, tuple) and all(_matches(v, item) for v in value)
+    if hint is type(None):
+        return value is None
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint)
+
+
+def _describe(hint: Any) -> str:  # Any: a typing annotation
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return " or ".join(_describe(arg) for arg in typing.get_args(hint))
+    if typing.get_origin(hint) is tuple:
+        return f"a list of {_describe(typing.get_args(hint)[0])}"
+    if hint is type(None):
+        return "absent"
+    return "a table" if dataclasses.is_dataclass(hint) else hint.__name__
+
+
+def _from_mapping(cls: type[Any], data: object) -> Any:  # Any: generic dataclass
+    if not isinstance(data, dict):
+        raise ValueError(f"{cls.__name__} must be a table, got {data!r}")
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - names)
     if unknown:
         raise ValueError(
             f"unknown {cls.__name__} keys {unknown}; expected some of {sorted(names)}"
         )
+    hints = typing.get_type_hints(cls)
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+    for key, value in values.items():
+        if not _matches(value, hints[key]):
+            raise ValueError(
+                f"{cls.__name__}.{key} must be {_describe(hints[key])}, got {value!r}"
+            )
+    required = [
+        f.name
+        for f in dataclasses.fields(cls)
+        if f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+        and f.name not in values
+    ]
+    if required:
+        raise ValueError(f"{cls.__name__} is missing the required keys {required}")
     return cls(**values)
 
 
@@ -367,6 +413,8 @@ def suite_from_dict(data: dict[str, Any]) -> SuiteConfig:  # Any: parsed TOML va
     """
     data = dict(data)
     if "blur" in data:
+        if not isinstance(data["blur"], dict):
+            raise ValueError(f"blur must be a table, got {data['blur']!r}")
         blur = dict(data["blur"])
         if blur.get("angle") == "random":
             blur["angle"] = None
@@ -374,6 +422,8 @@ def suite_from_dict(data: dict[str, Any]) -> SuiteConfig:  # Any: parsed TOML va
     if "ocr_settings" in data:
         data["ocr_settings"] = _from_mapping(OcrConfig, data["ocr_settings"])
     if "candidates" in data:
+        if not isinstance(data["candidates"], list):
+            raise ValueError(f"candidates must be a list, got {data['candidates']!r}")
         data["candidates"] = [CandidateConfig.parse(c) for c in data["candidates"]]
     return _from_mapping(SuiteConfig, data)  # type: ignore[no-any-return]
 
@@ -398,7 +448,10 @@ def load_suite(name_or_path: str | Path) -> SuiteConfig:
     if path.suffix == ".toml" or path.exists():
         if not path.is_file():
             raise FileNotFoundError(f"suite file not found: {path}")
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as err:
+            raise ValueError(f"{path}: not valid UTF-8 (byte {err.start})") from err
     else:
         name = str(name_or_path)
         if name not in available_suites():

@@ -6,6 +6,7 @@ so any worker can build any sample alone and the same suite gives the same pixel
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -99,8 +100,12 @@ def _resize_width(image: Image, width: int) -> Image:
 
 
 def _folder_rows(suite: SuiteConfig) -> list[tuple[str, str]]:
-    from deblur.synth.dataset import load_labels
+    """Rows of the suite folder's ``labels.csv`` (validated; images are not opened).
 
+    A missing or unreadable image fails only its own sample (in :func:`build_sample`,
+    which the runner records as an error row). The parsed file is cached on its path,
+    size and modification time, so building sample ``i`` does not re-read it.
+    """
     if suite.folder is None:
         raise ValueError(
             f"suite {suite.name!r} of kind {suite.kind!r} needs a data folder "
@@ -109,8 +114,19 @@ def _folder_rows(suite: SuiteConfig) -> list[tuple[str, str]]:
     folder = Path(suite.folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"data folder not found: {folder}")
-    rows = [(row.file, row.text) for row in load_labels(folder)]
-    return rows[: suite.count] if suite.count else rows
+    labels = folder / "labels.csv"
+    stat = labels.stat() if labels.is_file() else None
+    stamp = stat and (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    rows = _labels_cached(str(folder), stamp)
+    return list(rows[: suite.count] if suite.count else rows)
+
+
+@functools.lru_cache(maxsize=8)
+def _labels_cached(folder: str, _stamp: object) -> tuple[tuple[str, str], ...]:
+    from deblur.synth.dataset import load_labels
+
+    rows = load_labels(folder, check_images=False)
+    return tuple((row.file, row.text) for row in rows)
 
 
 def count_samples(suite: SuiteConfig) -> int:

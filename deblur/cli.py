@@ -24,7 +24,7 @@ from deblur.config import BlurConfig, PlateConfig
 __all__ = ["app", "synth_app"]
 
 T = TypeVar("T")
-KNOWN_ERRORS = (ValueError, KeyError, FileNotFoundError)
+KNOWN_ERRORS = (ValueError, KeyError, FileNotFoundError, FileExistsError)
 
 app = typer.Typer(
     help="Remove motion blur from licence-plate images.", no_args_is_help=True
@@ -69,6 +69,19 @@ def _summary(verb: str, count: int, unit: str, out: Path, start: float) -> None:
     typer.echo(
         f"{verb} {count} {unit} to {out} in {seconds:.1f} s ({count / seconds:.1f} {unit}/s)"
     )
+
+
+def _report_failures(failures: list[str]) -> None:
+    """Print one red ``failed:`` line per input that was skipped; exit 1 if any."""
+    for line in failures:
+        _stderr.print(f"[red]failed: {escape(line)}[/red]", soft_wrap=True)
+    if failures:
+        raise typer.Exit(1)
+
+
+def _naming(path: Path, error: str) -> str:
+    """`error` as one line that names `path` once (readers already name it)."""
+    return error if str(path) in error else f"{path}: {error}"
 
 
 def _parse_pair(value: str, name: str, sep: str, kind: type[T]) -> tuple[T, T]:
@@ -170,8 +183,17 @@ def synth_blur(
     overwrite: Overwrite = False,
     debug: Debug = False,
 ) -> None:
-    """Write blurred/sharp pairs, PSFs and manifest.csv for every image of --in."""
+    """Write blurred/sharp pairs, PSFs and manifest.csv for every image of --in.
+
+    Images that cannot be read are listed at the end and the exit code is 1; all
+    others are still written.
+    """
     from deblur.synth.dataset import write_blurred_dataset
+
+    failures: list[str] = []
+
+    def on_error(path: Path, err: Exception) -> None:
+        failures.append(_naming(path, str(err)))
 
     def body() -> None:
         options: dict[str, object] = {"kind": kind}
@@ -191,10 +213,12 @@ def synth_blur(
             blur=blur,
             overwrite=overwrite,
             track=_progress("blurred copies"),
+            on_error=on_error,
         )
         _summary("wrote", len(rows), "copies", out, start)
 
     _run_cli(body, debug)
+    _report_failures(failures)
 
 
 @app.command("train")
@@ -333,7 +357,7 @@ def run_command(
         for result in _progress("deblurring")(results, len(jobs)):
             counts[result.status] += 1
             if result.status == "failed":
-                failures.append(f"{result.source}: {result.error}")
+                failures.append(_naming(result.source, result.error or "failed"))
         _summary("restored", counts["written"], "images", target, start)
         if counts["skipped"]:
             typer.echo(
@@ -341,11 +365,7 @@ def run_command(
             )
         return failures
 
-    failures = _run_cli(body, debug)
-    for line in failures:
-        _stderr.print(f"[red]failed: {escape(line)}[/red]", soft_wrap=True)
-    if failures:
-        raise typer.Exit(1)
+    _report_failures(_run_cli(body, debug))
 
 
 @app.command("export")

@@ -543,7 +543,7 @@ def deblur_jobs(
             job.target.parent.mkdir(parents=True, exist_ok=True)
             write_image_native(job.target, restored, info=info)
         except (ValueError, OSError) as err:
-            logger.warning("failed: %s: %s", job.source, err)
+            logger.info("failed: %s: %s", job.source, err)  # the result carries it
             yield FileResult(
                 source=job.source,
                 target=job.target,

@@ -6,8 +6,11 @@ renamed into place, so a crash never leaves a half-written file under its final 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,11 +125,7 @@ def read_image(path: str | os.PathLike[str], *, mode: str = "RGB") -> Image:
     if not path.is_file():
         raise FileNotFoundError(f"image not found: {path}")
     try:
-        with PILImage.open(path) as opened:
-            if opened.width * opened.height > MAX_PIXELS:
-                raise ValueError(
-                    f"{path}: image of {opened.width}x{opened.height} exceeds {MAX_PIXELS} px"
-                )
+        with _open_checked(path) as opened:
             pil = ImageOps.exif_transpose(opened)
             if pil.mode in ("I;16", "I;16B", "I;16L", "I"):
                 data = np.asarray(pil, dtype=np.float32) / np.float32(65535.0)
@@ -134,10 +133,43 @@ def read_image(path: str | os.PathLike[str], *, mode: str = "RGB") -> Image:
                 return data if mode == "L" else np.repeat(data[..., None], 3, axis=2)
             converted = pil.convert(mode)
             return to_float(np.asarray(converted))
-    except (UnidentifiedImageError, OSError, SyntaxError) as err:
+    except UnidentifiedImageError as err:
+        raise ValueError(
+            f"{path}: not a readable image ({_unidentified(path)})"
+        ) from err
+    except (OSError, SyntaxError) as err:
         raise ValueError(f"{path}: not a readable image ({err})") from err
-    except PILImage.DecompressionBombError as err:
-        raise ValueError(f"{path}: image too large ({err})") from err
+
+
+def _unidentified(path: Path) -> str:
+    """Why Pillow could not identify `path` (its own message repeats the path)."""
+    if path.stat().st_size == 0:
+        return "empty file"
+    return "unknown format or damaged header"
+
+
+@contextlib.contextmanager
+def _open_checked(path: Path) -> Iterator[PILImage.Image]:
+    """Open `path` with Pillow, refusing images over :data:`MAX_PIXELS` pixels.
+
+    The size comes from the header, so nothing is decoded; Pillow's own
+    decompression-bomb warning and error are replaced by this one guard.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
+        try:
+            opened = PILImage.open(path)
+        except PILImage.DecompressionBombError as err:
+            raise ValueError(
+                f"{path}: image exceeds the limit of {MAX_PIXELS} pixels ({err})"
+            ) from err
+    with opened:
+        if opened.width * opened.height > MAX_PIXELS:
+            raise ValueError(
+                f"{path}: image of {opened.width}x{opened.height} pixels exceeds the "
+                f"limit of {MAX_PIXELS} pixels"
+            )
+        yield opened
 
 
 def atomic_path(path: str | os.PathLike[str]) -> Path:
@@ -266,11 +298,7 @@ def read_image_native(path: str | os.PathLike[str]) -> tuple[Image, ImageInfo]:
     if not path.is_file():
         raise FileNotFoundError(f"image not found: {path}")
     try:
-        with PILImage.open(path) as opened:
-            if opened.width * opened.height > MAX_PIXELS:
-                raise ValueError(
-                    f"{path}: image of {opened.width}x{opened.height} exceeds {MAX_PIXELS} px"
-                )
+        with _open_checked(path) as opened:
             source_format = opened.format
             icc = opened.info.get("icc_profile")
             pil = ImageOps.exif_transpose(opened)
@@ -281,10 +309,12 @@ def read_image_native(path: str | os.PathLike[str]) -> tuple[Image, ImageInfo]:
                 return np.clip(data, 0.0, 1.0), info
             convert = {"L": "L", "LA": "RGBA", "RGBA": "RGBA", "RGB": "RGB"}[mode]
             return to_float(np.asarray(pil.convert(convert))), info
-    except (UnidentifiedImageError, OSError, SyntaxError) as err:
+    except UnidentifiedImageError as err:
+        raise ValueError(
+            f"{path}: not a readable image ({_unidentified(path)})"
+        ) from err
+    except (OSError, SyntaxError) as err:
         raise ValueError(f"{path}: not a readable image ({err})") from err
-    except PILImage.DecompressionBombError as err:
-        raise ValueError(f"{path}: image too large ({err})") from err
 
 
 def write_image_native(

@@ -35,6 +35,8 @@ from deblur.types import Image
 
 __all__ = [
     "Track",
+    "OnError",
+    "INCOMPLETE",
     "LabelRow",
     "ManifestRow",
     "IMAGE_SUFFIXES",
@@ -48,6 +50,12 @@ __all__ = [
 T = TypeVar("T")
 Track = Callable[[Iterable[Any], int], Iterable[Any]]  # Any: wraps any iterator
 """``track(items, total) -> items``: hook for a progress bar (the CLI's)."""
+
+OnError = Callable[[Path, Exception], None]
+"""``on_error(path, error)``: told about an unreadable source image, which is skipped."""
+
+INCOMPLETE = ".incomplete"
+"""Marker file present while a dataset folder is being written (removed at the end)."""
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 MANIFEST_COLUMNS = (
@@ -119,6 +127,17 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     except UnicodeDecodeError as err:
         raise ValueError(f"{path}: not valid UTF-8 (byte {err.start})") from err
     reader = csv.reader(io.StringIO(content, newline=""))
+    try:
+        return _read_rows(path, reader)
+    except csv.Error as err:
+        raise ValueError(
+            f"{path} row {reader.line_num}: not valid CSV ({err})"
+        ) from err
+
+
+def _read_rows(
+    path: Path, reader: Any
+) -> tuple[list[str], list[dict[str, str]]]:  # Any: a csv reader object
     header = next(reader, None)
     if not header:
         raise ValueError(f"{path}: empty file, expected a header row")
@@ -137,6 +156,8 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
 
 
 def _safe_relative(name: str) -> bool:
+    if "\0" in name:
+        return False
     posix, windows = PurePosixPath(name), PureWindowsPath(name)
     return not (
         posix.is_absolute()
@@ -147,10 +168,14 @@ def _safe_relative(name: str) -> bool:
     )
 
 
-def _check_image_file(csv_path: Path, line: int, folder: Path, name: str) -> None:
+def _check_path(csv_path: Path, line: int, folder: Path, name: str) -> None:
     path = folder / name
     if not _safe_relative(name) or not path.resolve().is_relative_to(folder.resolve()):
         raise _fail(csv_path, line, f"file {name!r} leaves the dataset folder")
+
+
+def _check_image_file(csv_path: Path, line: int, folder: Path, name: str) -> None:
+    path = folder / name
     if not path.is_file():
         raise FileNotFoundError(f"{csv_path} row {line}: image {name!r} not found")
     try:
@@ -162,13 +187,18 @@ def _check_image_file(csv_path: Path, line: int, folder: Path, name: str) -> Non
         ) from err
 
 
-def load_labels(folder: str | Path) -> list[LabelRow]:
+def load_labels(folder: str | Path, *, check_images: bool = True) -> list[LabelRow]:
     """Read and validate ``folder/labels.csv``.
 
     Parameters
     ----------
     folder : path-like
         Dataset folder holding ``labels.csv`` and the images it names.
+    check_images : bool
+        Also check that every listed image exists and Pillow can verify it. Callers
+        that read the images later and handle a bad one on its own (the bench runner,
+        ``write_blurred_dataset`` with `on_error`) pass False; the file itself
+        (encoding, columns, paths, duplicates) is always validated.
 
     Returns
     -------
@@ -178,9 +208,9 @@ def load_labels(folder: str | Path) -> list[LabelRow]:
     Raises
     ------
     FileNotFoundError
-        If `folder`, ``labels.csv`` or a listed image is missing.
+        If `folder`, ``labels.csv`` or (with `check_images`) a listed image is missing.
     ValueError
-        If ``labels.csv`` is not UTF-8, lacks the ``file`` or ``text`` column, has a
+        If ``labels.csv`` is not UTF-8 or not CSV, lacks the ``file`` or ``text`` column, has a
         row of the wrong width, no rows, an empty file name or text, a duplicate
         file, a path leaving `folder`, or an image Pillow cannot verify. The message
         names the file and row.
@@ -213,7 +243,9 @@ def load_labels(folder: str | Path) -> list[LabelRow]:
                 f"duplicate file {name!r} (first on row {first_line[name]})",
             )
         first_line[name] = line
-        _check_image_file(csv_path, line, folder, name)
+        _check_path(csv_path, line, folder, name)
+        if check_images:
+            _check_image_file(csv_path, line, folder, name)
         rows.append(LabelRow(file=name, text=text, extra=values))
     return rows
 
@@ -249,12 +281,20 @@ def _prepare_out(out: Path, *, overwrite: bool, protect: Sequence[Path] = ()) ->
             raise ValueError(
                 f"out folder {out} is not empty; pass overwrite=True (--overwrite) to replace it"
             )
-        if not (out / "config.json").is_file():
+        ours = (out / "config.json").is_file() or (out / INCOMPLETE).is_file()
+        if not ours:
             raise ValueError(
                 f"refusing to overwrite {out}: not a dataset (no config.json)"
             )
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
+    (out / INCOMPLETE).touch()
+
+
+def _finish_out(out: Path, config: dict[str, Any]) -> None:  # Any: JSON values
+    """Write ``config.json`` last and drop the in-progress marker."""
+    _write_json(out / "config.json", config)
+    (out / INCOMPLETE).unlink(missing_ok=True)
 
 
 def _write_csv(
@@ -331,15 +371,15 @@ def write_plates_dataset(
     table = [(r.file, r.text, r.extra["style"], r.extra["font"]) for r in rows]
     _write_csv(out / "labels.csv", ("file", "text", "style", "font"), table)
     config = {"generator": "plates", "seed": seed, "count": count}
-    _write_json(out / "config.json", {**config, "plate": dataclasses.asdict(cfg)})
+    _finish_out(out, {**config, "plate": dataclasses.asdict(cfg)})
     return rows
 
 
-def _sources(folder: Path) -> list[LabelRow]:
+def _sources(folder: Path, *, check_images: bool) -> list[LabelRow]:
     if not folder.is_dir():
         raise FileNotFoundError(f"sharp folder not found: {folder}")
     if (folder / "labels.csv").is_file():
-        return load_labels(folder)
+        return load_labels(folder, check_images=check_images)
     files = sorted(
         p.name for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES
     )
@@ -377,9 +417,16 @@ def _iter_pairs(
     crop: tuple[int, int] | None,
     blur: BlurConfig,
     rng: np.random.Generator,
+    on_error: OnError | None,
 ) -> Iterator[tuple[ManifestRow, Image, Image, np.ndarray]]:
     for source in sources:
-        sharp = read_image(sharp_dir / source.file)
+        try:
+            sharp = read_image(sharp_dir / source.file)
+        except (ValueError, FileNotFoundError) as err:
+            if on_error is None:
+                raise
+            on_error(sharp_dir / source.file, err)
+            continue
         stem = PurePosixPath(source.file).with_suffix("").as_posix().replace("/", "__")
         for copy in range(copies):
             pair = make_pair(sharp, blur, rng)
@@ -413,6 +460,7 @@ def write_blurred_dataset(
     blur: BlurConfig | None = None,
     overwrite: bool = False,
     track: Track | None = None,
+    on_error: OnError | None = None,
 ) -> list[ManifestRow]:
     """Write `copies` blurred copies of every sharp image: the 2017 pair generator.
 
@@ -441,6 +489,11 @@ def write_blurred_dataset(
         Replace a previous dataset in `out`.
     track : callable, optional
         ``track(items, total)`` wraps the pair iterator, e.g. in a progress bar.
+    on_error : callable, optional
+        ``on_error(path, error)`` is called for each source image that cannot be read
+        (missing, corrupt, truncated, too large), which is then skipped; the others
+        are written. When None, the first such image raises (and a ``labels.csv`` is
+        checked image by image before anything is written).
 
     Returns
     -------
@@ -452,7 +505,7 @@ def write_blurred_dataset(
         If `sharp_dir` or a listed image is missing.
     ValueError
         If `copies` < 1, `crop` is invalid or larger than an image, `out` overlaps
-        `sharp_dir` or is not empty, or `sharp_dir` holds no images.
+        `sharp_dir` or is not empty, or `sharp_dir` holds no (readable) images.
     """
     if copies < 1:
         raise ValueError(f"copies must be >= 1, got {copies}")
@@ -460,13 +513,13 @@ def write_blurred_dataset(
         raise ValueError(f"crop must be (width, height) >= 1, got {crop}")
     blur = blur or BlurConfig(kind="seed2017")
     sharp_dir, out = Path(sharp_dir), Path(out)
-    sources = _sources(sharp_dir)
+    sources = _sources(sharp_dir, check_images=on_error is None)
     _prepare_out(out, overwrite=overwrite, protect=[sharp_dir])
     for sub in ("blurred", "sharp", "psfs"):
         (out / sub).mkdir()
     rng = np.random.default_rng(seed)
     rows: list[ManifestRow] = []
-    pairs = _iter_pairs(sharp_dir, sources, copies, crop, blur, rng)
+    pairs = _iter_pairs(sharp_dir, sources, copies, crop, blur, rng, on_error)
     for row, blurred, sharp, psf in _tracked(pairs, len(sources) * copies, track):
         if (out / "blurred" / row.file).exists():
             raise ValueError(f"two sources map to the same output name {row.file!r}")
@@ -474,6 +527,8 @@ def write_blurred_dataset(
         write_image(out / "sharp" / row.file, sharp)
         _save_npy(out / "psfs" / Path(row.file).with_suffix(".npy").name, psf)
         rows.append(row)
+    if not rows:
+        raise ValueError(f"{sharp_dir}: none of the {len(sources)} images is readable")
     table = ([getattr(r, c) for c in MANIFEST_COLUMNS] for r in rows)
     _write_csv(out / "manifest.csv", MANIFEST_COLUMNS, table)
     config = {
@@ -483,7 +538,7 @@ def write_blurred_dataset(
         "source": str(sharp_dir),
     }
     config |= {"crop": list(crop) if crop else None, "blur": dataclasses.asdict(blur)}
-    _write_json(out / "config.json", config)
+    _finish_out(out, config)
     return rows
 
 
