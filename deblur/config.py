@@ -20,6 +20,7 @@ __all__ = [
     "PLATE_STYLES",
     "BLUR_KINDS",
     "ARCHITECTURES",
+    "GUIDES",
 ]
 
 T = TypeVar("T")
@@ -27,6 +28,7 @@ T = TypeVar("T")
 PLATE_STYLES = ("uk", "eu", "us")
 BLUR_KINDS = ("seed2017", "linear", "trajectory", "defocus", "gaussian")
 ARCHITECTURES = ("plain15", "res15", "unet")
+GUIDES = ("none", "blind_wiener")
 
 
 def from_dict(cls: type[T], data: dict[str, Any]) -> T:  # Any: parsed JSON/TOML values
@@ -192,6 +194,11 @@ class ModelConfig:
         Number of down-sampling levels (``unet`` only).
     blocks : tuple of int
         Blocks per encoder level, then the middle (``unet`` only); length ``depth + 1``.
+    guide : {"none", "blind_wiener"}
+        ``"blind_wiener"`` (``unet`` only) feeds the model a second image beside the
+        blurred one, the blind Wiener restoration (registered deblurrer ``blind_wiener``),
+        and adds the predicted correction to that guide instead of to the input. The
+        model then has ``2 * channels`` inputs and ``channels`` outputs.
     """
 
     arch: str = "unet"
@@ -199,6 +206,7 @@ class ModelConfig:
     width: int = 16
     depth: int = 3
     blocks: tuple[int, ...] = (1, 1, 2, 2)
+    guide: str = "none"
 
     def __post_init__(self) -> None:
         if self.arch not in ARCHITECTURES:
@@ -209,10 +217,21 @@ class ModelConfig:
             raise ValueError(f"width must be in [1, 512], got {self.width}")
         if not 1 <= self.depth <= 5:
             raise ValueError(f"depth must be in [1, 5], got {self.depth}")
+        if self.guide not in GUIDES:
+            raise ValueError(f"guide must be one of {GUIDES}, got {self.guide!r}")
+        if self.guide != "none" and self.arch != "unet":
+            raise ValueError(
+                f"guide is only supported by arch 'unet', got {self.arch!r}"
+            )
         if self.arch == "unet" and len(self.blocks) != self.depth + 1:
             raise ValueError(
                 f"blocks must have depth + 1 = {self.depth + 1} entries, got {self.blocks}"
             )
+
+    @property
+    def input_channels(self) -> int:
+        """Channels the model takes: the image, plus the guide image if any."""
+        return self.channels * (1 if self.guide == "none" else 2)
 
     @property
     def multiple(self) -> int:

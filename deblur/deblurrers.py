@@ -365,6 +365,37 @@ def _make_unsharp_mask(*, radius: float = 1.0, amount: float = 1.0) -> Deblurrer
     return UnsharpMaskDeblurrer(radius=radius, amount=amount)
 
 
+class BlindWienerDeblurrer:
+    """Wiener deconvolution with a linear PSF estimated from the image (blind).
+
+    The kernel comes from :func:`deblur.estimate.estimate_linear_psf`; the restoration
+    is :class:`WienerDeblurrer` with it.
+    """
+
+    name = "blind_wiener"
+
+    def __init__(self, *, balance: float, max_length: float) -> None:
+        _check_positive("balance", balance)
+        _check_positive("max_length", max_length)
+        self.balance = float(balance)
+        self.max_length = float(max_length)
+
+    def __call__(self, image: Image) -> Image:
+        """Estimate the blur of `image`, then deconvolve it."""
+        from deblur.estimate import estimate_linear_psf
+
+        estimate = estimate_linear_psf(check_image(image), max_length=self.max_length)
+        return WienerDeblurrer(psf=estimate.psf, balance=self.balance)(image)
+
+
+@register_deblurrer(
+    "blind_wiener",
+    description="Blind: cepstral estimate of a linear motion PSF, then Wiener.",
+)
+def _make_blind_wiener(*, balance: float = 0.01, max_length: float = 40.0) -> Deblurrer:
+    return BlindWienerDeblurrer(balance=balance, max_length=max_length)
+
+
 # --- Trained models (see deblur.inference) ---------------------------------------------
 
 

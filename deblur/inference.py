@@ -73,6 +73,10 @@ class ModelDeblurrer:
         Tiling for large images; ``TileConfig()`` when None.
     seed_tiling : bool
         Predict with the 2017 stride-1 40x20 tiling (:func:`predict_seed_tiling`).
+    guided : bool
+        The model takes ``2 * channels`` inputs: the image and its blind Wiener
+        restoration (``ModelConfig.guide == "blind_wiener"``), estimated once on the
+        whole image before tiling.
 
     Notes
     -----
@@ -90,6 +94,7 @@ class ModelDeblurrer:
         multiple: int,
         tile: TileConfig | None,
         seed_tiling: bool,
+        guided: bool = False,
     ) -> None:
         if channels not in (1, 3):
             raise ValueError(f"model channels must be 1 or 3, got {channels}")
@@ -100,6 +105,8 @@ class ModelDeblurrer:
         self.multiple = multiple
         self.tile = tile or TileConfig()
         self.seed_tiling = seed_tiling
+        self.guided = guided
+        self.in_channels = channels * (2 if guided else 1)
 
     def _run(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
         raise NotImplementedError
@@ -115,12 +122,21 @@ class ModelDeblurrer:
         target_w = -(-max(width, MIN_SIDE) // self.multiple) * self.multiple
         padded = np.ascontiguousarray(pad_to(batch, target_h, target_w), np.float32)
         out = np.asarray(self._run(padded), dtype=np.float32)
+        if out.shape[3] < padded.shape[3]:  # guided: pass the guide through unchanged
+            out = np.concatenate([out, padded[..., out.shape[3] :]], axis=3)
         return out[:, :height, :width, :]
 
     def _restore(self, planes: NDArray[np.float32]) -> NDArray[np.float32]:
+        if self.guided:
+            from deblur.registry import get_deblurrer
+
+            guide = get_deblurrer("blind_wiener")(planes)
+            planes = np.concatenate([planes, guide], axis=2)
         if self.seed_tiling:
-            return predict_seed_tiling(self.predict_batch, planes)
-        return predict_tiled(self.predict_batch, planes, cfg=self.tile)
+            out = predict_seed_tiling(self.predict_batch, planes)
+        else:
+            out = predict_tiled(self.predict_batch, planes, cfg=self.tile)
+        return out[..., : self.channels]
 
     def __call__(self, image: Image) -> Image:
         """Restore `image`: same shape and dtype out, values in [0, 1]."""
@@ -177,16 +193,18 @@ class KerasDeblurrer(ModelDeblurrer):
     ) -> None:
         import tensorflow as tf
 
-        channels = model.inputs[0].shape[-1]
+        in_channels = model.inputs[0].shape[-1]
+        channels = model.outputs[0].shape[-1]
         super().__init__(
             name=name,
             channels=int(channels) if channels is not None else -1,
             multiple=model_multiple(model),
             tile=tile,
             seed_tiling=seed_tiling,
+            guided=in_channels is not None and in_channels == 2 * channels,
         )
         self.model = model
-        spec = tf.TensorSpec([None, None, None, self.channels], tf.float32)
+        spec = tf.TensorSpec([None, None, None, self.in_channels], tf.float32)
         self._fn = tf.function(
             lambda x: model(x, training=False),
             input_signature=[spec],
@@ -253,12 +271,15 @@ class OnnxDeblurrer(ModelDeblurrer):
                 f"{[(i.name, i.shape) for i in inputs]}"
             )
         meta = session.get_modelmeta().custom_metadata_map
+        out_shape = session.get_outputs()[0].shape
+        channels = out_shape[3] if isinstance(out_shape[3], int) else shape[3]
         super().__init__(
             name=name or path.stem,
-            channels=shape[3],
+            channels=channels,
             multiple=int(meta.get("multiple", "1")),
             tile=tile,
             seed_tiling=seed_tiling,
+            guided=shape[3] == 2 * channels,
         )
         self.path = path
         self._session = session

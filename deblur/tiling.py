@@ -213,7 +213,7 @@ def predict_tiled(fn: BatchFn, image: Image, *, cfg: TileConfig | None = None) -
     True
     """
     cfg = cfg or TileConfig()
-    check_image(image)
+    check_image(image, channels=None)
     hwc = _as_hwc(image)
     height, width = hwc.shape[:2]
     if height * width <= cfg.max_pixels:
@@ -299,7 +299,7 @@ def predict_seed_tiling(
     edge-padded at the bottom/right and cropped back. At stride 1 a 240 x 60 plate is
     8,000 tiles.
     """
-    check_image(image)
+    check_image(image, channels=None)
     if stride < 1:
         raise ValueError(f"stride must be >= 1, got {stride}")
     if batch < 1:

@@ -34,7 +34,12 @@ class Deblurrer(Protocol):
     def __call__(self, image: Image) -> Image: ...
 
 
-def check_image(image: object, *, name: str = "image") -> Image:
+def check_image(
+    image: object,
+    *,
+    name: str = "image",
+    channels: tuple[int, ...] | None = (1, 3, 4),
+) -> Image:
     """Validate that `image` is a float32 (H, W) or (H, W, C) array and return it.
 
     Parameters
@@ -43,6 +48,8 @@ def check_image(image: object, *, name: str = "image") -> Image:
         Candidate image.
     name : str
         Argument name used in error messages.
+    channels : tuple of int or None
+        Allowed channel counts of a 3-D image; None allows any.
 
     Returns
     -------
@@ -62,9 +69,9 @@ def check_image(image: object, *, name: str = "image") -> Image:
         raise TypeError(f"{name} must be float32 in [0, 1], got dtype {image.dtype}")
     if image.ndim not in (2, 3):
         raise ValueError(f"{name} must be 2-D or 3-D, got shape {image.shape}")
-    if image.ndim == 3 and image.shape[2] not in (1, 3, 4):
+    if image.ndim == 3 and channels is not None and image.shape[2] not in channels:
         raise ValueError(
-            f"{name} must have 1, 3 or 4 channels, got shape {image.shape}"
+            f"{name} must have {channels} channels, got shape {image.shape}"
         )
     if image.shape[0] == 0 or image.shape[1] == 0:
         raise ValueError(f"{name} must not be empty, got shape {image.shape}")

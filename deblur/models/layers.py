@@ -8,6 +8,7 @@ import keras
 from keras import ops
 
 __all__ = [
+    "SliceChannels",
     "SimpleGate",
     "ChannelAttention",
     "ScaledResidual",
@@ -121,3 +122,24 @@ class CropLike(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape: Any) -> Any:  # Any: list of shapes
         return (*input_shape[1][:3], input_shape[0][3])
+
+
+@keras.saving.register_keras_serializable(package="deblur")
+class SliceChannels(keras.layers.Layer):
+    """Return channels ``start:stop`` of the input (used to pick the guide image)."""
+
+    def __init__(
+        self, start: int, stop: int, **kwargs: Any
+    ) -> None:  # Any: Layer options
+        super().__init__(**kwargs)
+        self.start = start
+        self.stop = stop
+
+    def call(self, x: Any) -> Any:  # Any: backend tensor
+        return x[..., self.start : self.stop]
+
+    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple:
+        return (*input_shape[:-1], self.stop - self.start)
+
+    def get_config(self) -> dict[str, Any]:  # Any: JSON-serialisable config
+        return {**super().get_config(), "start": self.start, "stop": self.stop}

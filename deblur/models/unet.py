@@ -17,6 +17,7 @@ from deblur.models.layers import (
     PadToMultiple,
     ScaledResidual,
     SimpleGate,
+    SliceChannels,
 )
 
 __all__ = ["build_unet"]
@@ -54,12 +55,16 @@ def build_unet(cfg: ModelConfig) -> keras.Model:
     Returns
     -------
     keras.Model
-        Input and output ``(None, None, cfg.channels)``; output = input + correction.
+        Input ``(None, None, cfg.input_channels)``, output ``(None, None,
+        cfg.channels)``; output = input (or the guide image) + correction.
     """
     if cfg.arch != "unet":
         raise ValueError(f"cfg.arch must be 'unet', got {cfg.arch!r}")
-    inputs = keras.Input(shape=(None, None, cfg.channels), name="blurred")
+    inputs = keras.Input(shape=(None, None, cfg.input_channels), name="blurred")
     padded = PadToMultiple(cfg.multiple, name="pad")(inputs)
+    base = padded
+    if cfg.guide != "none":
+        base = SliceChannels(cfg.channels, 2 * cfg.channels, name="guide")(padded)
     x = keras.layers.Conv2D(cfg.width, 3, padding="same", name="intro")(padded)
     skips = []
     channels = cfg.width
@@ -76,7 +81,11 @@ def build_unet(cfg: ModelConfig) -> keras.Model:
         x = keras.layers.Conv2DTranspose(channels, 2, strides=2, name=f"up{level}")(x)
         x = keras.layers.Add(name=f"skip{level}")([x, skips[level]])
         x = _naf_block(x, channels, name=f"dec{level}_b0")
-    correction = keras.layers.Conv2D(cfg.channels, 3, padding="same", name="ending")(x)
-    restored = keras.layers.Add(name="residual")([padded, correction])
+    # A guided model starts exactly at its guide (zero correction).
+    init = "zeros" if cfg.guide != "none" else "glorot_uniform"
+    correction = keras.layers.Conv2D(
+        cfg.channels, 3, padding="same", kernel_initializer=init, name="ending"
+    )(x)
+    restored = keras.layers.Add(name="residual")([base, correction])
     outputs = CropLike(name="crop")([restored, inputs])
     return keras.Model(inputs, outputs, name="unet")

@@ -317,3 +317,16 @@ def test_registry_shipped_weights_missing_is_clear(
     monkeypatch.setattr(importlib.resources, "files", lambda package: tmp_path)
     with pytest.raises(FileNotFoundError, match="no shipped weights named 'plain15'"):
         get_deblurrer("plain15")
+
+
+def test_guided_model_gets_blind_wiener_guide(tiny_plate: np.ndarray) -> None:
+    cfg = ModelConfig(
+        arch="unet", width=4, depth=2, blocks=(1, 1, 1), guide="blind_wiener"
+    )
+    deblurrer = KerasDeblurrer(build_model(cfg), name="guided")
+    assert deblurrer.guided and deblurrer.channels == 1 and deblurrer.in_channels == 2
+    from deblur import get_deblurrer
+
+    # zero-initialised correction: the untrained guided model returns its guide
+    expected = get_deblurrer("blind_wiener")(tiny_plate)
+    np.testing.assert_allclose(deblurrer(tiny_plate), expected, atol=1e-5)

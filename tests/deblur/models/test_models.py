@@ -14,7 +14,22 @@ def test_plain15_has_2017_parameter_count() -> None:
     model = build_model(ModelConfig(arch="plain15", channels=3, width=128))
     assert model.count_params() == 2_876_931
     conv = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
-    assert [layer.kernel.shape[0] for layer in conv] == [10, 1, 1, 1, 3, 1, 5, 5, 3, 5, 5, 1, 7, 7]
+    assert [layer.kernel.shape[0] for layer in conv] == [
+        10,
+        1,
+        1,
+        1,
+        3,
+        1,
+        5,
+        5,
+        3,
+        5,
+        5,
+        1,
+        7,
+        7,
+    ]
 
 
 @pytest.mark.parametrize("shape", [(13, 21), (32, 96), (8, 8)])
@@ -70,3 +85,20 @@ def test_unet_keras_save_load_roundtrip(tmp_path) -> None:  # noqa: ANN001
     loaded = keras.saving.load_model(path, safe_mode=True, compile=False)
     x = np.random.default_rng(2).random((1, 16, 24, 1)).astype(np.float32)
     np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(model(x)), atol=1e-6)
+
+
+def test_guided_unet_takes_guide_and_starts_at_it() -> None:
+    cfg = ModelConfig(
+        arch="unet", width=4, depth=2, blocks=(1, 1, 1), guide="blind_wiener"
+    )
+    model = build_model(cfg)
+    assert model.inputs[0].shape[-1] == 2 and model.outputs[0].shape[-1] == 1
+    x = np.random.default_rng(3).random((1, 13, 30, 2)).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(model(x)), x[..., 1:], atol=1e-6)
+
+
+def test_guide_needs_unet() -> None:
+    with pytest.raises(ValueError, match="guide"):
+        ModelConfig(arch="res15", guide="blind_wiener")
+    with pytest.raises(ValueError, match="guide"):
+        ModelConfig(guide="oracle")
