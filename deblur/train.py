@@ -25,6 +25,7 @@ import logging
 import os
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,6 +102,9 @@ class PairSampler:
         Patch height and width; smaller images are edge-padded.
     channels : int
         1 trains on luminance, 3 on RGB.
+    guide : {"none", "blind_wiener"}
+        Append the blind Wiener restoration of the whole blurred image as extra input
+        channels (see ``ModelConfig.guide``).
     """
 
     def __init__(
@@ -110,6 +114,7 @@ class PairSampler:
         *,
         patch: tuple[int, int],
         channels: int,
+        guide: str = "none",
     ) -> None:
         self.sources = list(sources)
         self.degradations = list(degradations)
@@ -117,6 +122,11 @@ class PairSampler:
         self.probs = weights / weights.sum()
         self.patch = patch
         self.channels = channels
+        self.guide = None
+        if guide != "none":
+            from deblur.registry import get_deblurrer
+
+            self.guide = get_deblurrer(guide)
 
     def pair(self, index: int, rng: np.random.Generator) -> tuple[Image, Image]:
         """Degrade source `index` with one draw and cut one matching patch."""
@@ -125,6 +135,8 @@ class PairSampler:
         sharp, blurred = pair.sharp, pair.blurred
         if self.channels == 1:
             sharp, blurred = to_gray(sharp)[..., None], to_gray(blurred)[..., None]
+        if self.guide is not None:
+            blurred = np.concatenate([blurred, self.guide(blurred)], axis=2)
         ph, pw = self.patch
         pad = (
             (0, max(0, ph - sharp.shape[0])),
@@ -236,11 +248,24 @@ def make_loss(cfg: TrainConfig):  # noqa: ANN201 - returns a backend function
 def _batches(
     sampler: PairSampler, indices: np.ndarray, cfg: TrainConfig, start: int
 ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
-    for step in range(start, cfg.steps):
-        x, y = sampler.batch(
+    """Yield the batch of every step from `start`, preparing the next one in a thread.
+
+    The batch of step ``s`` depends only on ``(cfg.seed, s)``, so prefetching changes
+    nothing but the wall time (numpy and the FFTs release the GIL while TF trains).
+    """
+
+    def make(step: int) -> tuple[np.ndarray, np.ndarray]:
+        return sampler.batch(
             indices, cfg.batch, np.random.default_rng([cfg.seed, step])
         )
-        yield step, x, y
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(make, start) if start < cfg.steps else None
+        for step in range(start, cfg.steps):
+            assert pending is not None
+            x, y = pending.result()
+            pending = pool.submit(make, step + 1) if step + 1 < cfg.steps else None
+            yield step, x, y
 
 
 def train(
@@ -301,7 +326,11 @@ def train(
         sources = synthetic_sources(cfg.plates, seed=cfg.seed)
     train_idx, val_idx = _split(len(sources), cfg.val_fraction, cfg.seed)
     sampler = PairSampler(
-        sources, cfg.degradations, patch=cfg.patch, channels=model_cfg.channels
+        sources,
+        cfg.degradations,
+        patch=cfg.patch,
+        channels=model_cfg.channels,
+        guide=model_cfg.guide,
     )
     val_x, val_y = sampler.batch(
         val_idx, max(64, cfg.batch), np.random.default_rng([cfg.seed, 2**31])
