@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import fft
 
 from deblur.io import to_gray
 from deblur.synth.kernels import linear_psf
@@ -19,7 +20,7 @@ from deblur.types import PSF, Image, check_image
 
 __all__ = ["PsfEstimate", "estimate_linear_psf"]
 
-_FFT_SIZE = 256
+_MIN_FFT = 64
 
 
 @dataclass(frozen=True)
@@ -75,10 +76,16 @@ def estimate_linear_psf(
     gray = to_gray(image).astype(np.float64)
     gray = gray - gray.mean()
     window = np.outer(np.hanning(gray.shape[0]), np.hanning(gray.shape[1]))
-    size = max(_FFT_SIZE, 2 ** math.ceil(math.log2(max(gray.shape) + 1)))
-    spectrum = np.abs(np.fft.fft2(gray * window, s=(size, size)))
-    cepstrum = np.fft.fftshift(np.real(np.fft.ifft2(np.log(spectrum + 1e-3))))
-    yy, xx = np.indices(cepstrum.shape) - size // 2
+    # zero-pad past the longest blur so the cepstral peak does not wrap around
+    shape = tuple(
+        fft.next_fast_len(max(_MIN_FFT, n + int(math.ceil(max_length)) + 1), real=True)
+        for n in gray.shape
+    )
+    spectrum = np.abs(fft.rfft2(gray * window, s=shape))
+    cepstrum = fft.fftshift(fft.irfft2(np.log(spectrum + 1e-3), s=shape))
+    yy, xx = np.indices(cepstrum.shape)
+    yy -= shape[0] // 2
+    xx -= shape[1] // 2
     radius = np.hypot(xx, yy)
     half_plane = (yy > 0) | ((yy == 0) & (xx > 0))
     mask = (radius >= min_length) & (radius <= max_length) & half_plane
