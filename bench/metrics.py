@@ -22,7 +22,11 @@ __all__ = [
     "exact_match",
     "char_error_rate",
     "normalized_edit_distance",
+    "SSIM_MIN_SIDE",
 ]
+
+SSIM_MIN_SIDE = 11
+"""Smallest image side SSIM accepts: the 11x11 Gaussian window (sigma 1.5)."""
 
 
 def _check_pair(reference: NDArray[np.floating], test: NDArray[np.floating]) -> None:
@@ -96,7 +100,7 @@ def ssim(
     Parameters
     ----------
     reference, test : (H, W) or (H, W, C) ndarray of float, same shape
-        Images in ``[0, data_range]``; at least 7 pixels on each side.
+        Images in ``[0, data_range]``; at least 11 pixels on each side (the Gaussian window).
     data_range : float
         Peak value.
 
@@ -108,7 +112,7 @@ def ssim(
     Raises
     ------
     ValueError
-        If the shapes differ, an image is smaller than 7x7 or `data_range` <= 0.
+        If the shapes differ, an image is smaller than 11x11 or `data_range` <= 0.
 
     References
     ----------
@@ -152,8 +156,10 @@ def _ssim_2d(
 ) -> float:
     if data_range <= 0:
         raise ValueError(f"data_range must be > 0, got {data_range}")
-    if min(reference.shape[:2]) < 7:
-        raise ValueError(f"images must be at least 7x7 for SSIM, got {reference.shape}")
+    if min(reference.shape[:2]) < SSIM_MIN_SIDE:
+        raise ValueError(
+            f"images must be at least {SSIM_MIN_SIDE}x{SSIM_MIN_SIDE} for SSIM, got {reference.shape}"
+        )
     value = structural_similarity(
         np.asarray(reference, np.float64),
         np.asarray(test, np.float64),

@@ -175,3 +175,62 @@ def test_predict_seed_tiling_later_tiles_weigh_more() -> None:
 def test_predict_seed_tiling_rejects_bad_stride() -> None:
     with pytest.raises(ValueError, match="stride"):
         predict_seed_tiling(_identity, np.zeros((30, 60), np.float32), stride=0)
+
+
+# --- property tests (hypothesis) ----------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def _tiled_case(draw: st.DrawFn) -> tuple[tuple[int, ...], TileConfig]:
+    tile = draw(st.integers(16, 48))
+    overlap = draw(st.integers(0, tile // 2 - 1))
+    height, width = draw(st.integers(1, 120)), draw(st.integers(1, 120))
+    channels = draw(st.sampled_from([None, 1, 3, 4]))
+    shape = (height, width) if channels is None else (height, width, channels)
+    batch = draw(st.integers(1, 5))
+    return shape, TileConfig(tile=tile, overlap=overlap, batch=batch, max_pixels=0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(case=_tiled_case(), seed=st.integers(0, 2**16))
+def test_predict_tiled_identity_exact_property(
+    case: tuple[tuple[int, ...], TileConfig], seed: int
+) -> None:
+    shape, cfg = case
+    image = np.random.default_rng(seed).random(shape, dtype=np.float32)
+    original = image.copy()
+    out = predict_tiled(_identity, image, cfg=cfg)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, image)
+    np.testing.assert_array_equal(image, original)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    height=st.integers(1, 150),
+    width=st.integers(1, 150),
+    tile=st.integers(16, 48),
+    data=st.data(),
+)
+def test_tile_window_weights_sum_to_one_property(
+    height: int, width: int, tile: int, data: st.DataObject
+) -> None:
+    overlap = data.draw(st.integers(0, tile // 2 - 1), label="overlap")
+    size = (min(tile, height), min(tile, width))
+    tiles = tile_grid(height, width, tile=size, overlap=overlap)
+    accumulated = np.zeros((height, width))
+    windows = [tile_window(t, overlap=overlap) for t in tiles]
+    for t, w in zip(tiles, windows, strict=True):
+        assert t.top >= 0 and t.left >= 0
+        assert t.top + t.height <= height and t.left + t.width <= width
+        assert np.all(w >= 0)
+        accumulated[t.top : t.top + t.height, t.left : t.left + t.width] += w
+    assert np.all(accumulated > 0)  # every pixel is covered with positive weight
+    normalised = np.zeros((height, width))
+    for t, w in zip(tiles, windows, strict=True):
+        rows, cols = slice(t.top, t.top + t.height), slice(t.left, t.left + t.width)
+        normalised[rows, cols] += w / accumulated[rows, cols]
+    np.testing.assert_allclose(normalised, 1.0, atol=1e-12)
