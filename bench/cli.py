@@ -93,6 +93,13 @@ def run_command(
     examples: Annotated[
         int, typer.Option(help="Save images of the first N samples for the report.")
     ] = 4,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Dask scheduler address (tcp://host:8786): run on that cluster "
+            "instead of local worker processes."
+        ),
+    ] = None,
 ) -> None:
     """Run (or resume) a suite and write per_sample.csv and the report.
 
@@ -115,6 +122,7 @@ def run_command(
             limit=limit,
             workers=workers,
             examples=examples,
+            scheduler=scheduler,
         )
         effective = cfg.effective_suite
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -305,6 +305,11 @@ class BenchConfig:
     examples : int
         Save the images of the first `examples` samples (sharp, blurred and every
         candidate's output) under ``<run>/examples/`` for the report (0 = none).
+    scheduler : str or None
+        Address of a Dask distributed scheduler (``tcp://host:8786``); chunks then
+        run on its workers instead of local processes and `workers` is ignored.
+        Needs ``pip install plate-deblur[dask]``; with `examples` > 0 the run folder
+        must be on a file system the workers share.
     """
 
     suite: SuiteConfig
@@ -315,8 +320,11 @@ class BenchConfig:
     workers: int = 1
     chunk: int = 4
     examples: int = 4
+    scheduler: str | None = None
 
     def __post_init__(self) -> None:
+        if self.scheduler is not None and not self.scheduler.strip():
+            raise ValueError("scheduler must be an address such as tcp://host:8786")
         if self.examples < 0:
             raise ValueError(f"examples must be >= 0, got {self.examples}")
         if self.workers < 1:

@@ -4,7 +4,9 @@ Per sample, each OCR engine reads the sharp image (the ceiling, condition ``shar
 the blurred image (the floor, condition ``blurred``) and every candidate's restored
 image (condition ``restored``). Work is split into chunks of samples run in worker
 processes (spawned; OCR engines and blind candidates are built once per worker), and
-each engine reads a whole chunk's images in one batch.
+each engine reads a whole chunk's images in one batch. With ``BenchConfig.scheduler``
+the chunks run on a Dask distributed cluster instead (same per-worker caching; rows
+are still written here, by the client, so resume works the same way).
 
 Run folder layout (``out_dir``):
 
@@ -31,6 +33,7 @@ import json
 import logging
 import math
 import os
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -331,6 +334,7 @@ def _config_dict(cfg: BenchConfig) -> dict[str, Any]:  # Any: JSON values
         "workers": cfg.workers,
         "chunk": cfg.chunk,
         "examples": cfg.examples,
+        "scheduler": cfg.scheduler,
     }
 
 
@@ -378,10 +382,55 @@ def _chunks(indices: list[int], size: int) -> list[list[int]]:
     return [indices[i : i + size] for i in range(0, len(indices), size)]
 
 
+_DASK_LOCK = threading.Lock()
+
+
+def _dask_chunk(
+    init: tuple[SuiteConfig, Path, int], indices: Sequence[int]
+) -> list[tuple[int, list[dict[str, Any]]]]:
+    """Run one chunk on a Dask worker; engines and models are built once per worker.
+
+    The worker keeps its state in the module global between tasks (keyed by the run's
+    settings); the lock serialises tasks of a multi-threaded worker, since OCR engines
+    and models are not shared between threads.
+    """
+    with _DASK_LOCK:
+        if _STATE.get("init") != init:
+            _init_worker(*init)
+            _STATE["init"] = init
+        return _run_chunk(indices)
+
+
+def _execute_dask(address: str, init: tuple[SuiteConfig, Path, int],
+                  chunks: list[list[int]]
+                  ) -> Iterator[list[tuple[int, list[dict[str, Any]]]]]:  # fmt: skip
+    try:
+        from distributed import Client, as_completed
+    except ImportError as err:  # pragma: no cover - the dask extra is not installed
+        raise ValueError(
+            "--scheduler needs Dask distributed: pip install 'plate-deblur[dask]'"
+        ) from err
+    try:
+        client = Client(address, set_as_default=False)  # distributed.comm.timeouts
+    except (OSError, TimeoutError) as err:
+        raise ValueError(f"cannot reach Dask scheduler {address}: {err}") from err
+    with client:
+        futures = [client.submit(_dask_chunk, init, chunk, pure=False)
+                   for chunk in chunks]  # fmt: skip
+        try:
+            for future in as_completed(futures, loop=client.loop):
+                yield future.result()
+        finally:
+            client.cancel(futures)
+
+
 def _execute(cfg: BenchConfig, suite: SuiteConfig, pending: list[int], out: Path
              ) -> Iterator[list[tuple[int, list[dict[str, Any]]]]]:  # fmt: skip
     chunks = _chunks(pending, cfg.chunk)
     init = (suite, out / EXAMPLES_DIR, cfg.examples)
+    if cfg.scheduler is not None:
+        yield from _execute_dask(cfg.scheduler, init, chunks)
+        return
     if cfg.workers == 1 or len(chunks) == 1:
         _init_worker(*init)
         for chunk in chunks:
