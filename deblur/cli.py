@@ -234,6 +234,9 @@ def train_command(
     ] = None,
     channels: Annotated[int, typer.Option(help="1 = luminance, 3 = RGB.")] = 1,
     width: Annotated[int, typer.Option(help="Base filters.")] = 16,
+    guide: Annotated[
+        str, typer.Option(help="unet guide image: blind_wiener or none.")
+    ] = "blind_wiener",
     blocks: Annotated[
         str, typer.Option(help="unet blocks per level, e.g. 1,1,2,4.")
     ] = "1,1,2,4",
@@ -279,6 +282,7 @@ def train_command(
                 width=width,
                 depth=len(blocks_t) - 1,
                 blocks=blocks_t,
+                guide=guide,
             )
         if config is not None:
             cfg = from_dict(TrainConfig, json.loads(config.read_text()))
@@ -404,7 +408,8 @@ def models_command(debug: Debug = False) -> None:
     configs = {
         "plain15 (2017, RGB)": ModelConfig(arch="plain15", channels=3, width=128),
         "res15": ModelConfig(arch="res15"),
-        "unet (default)": ModelConfig(),
+        "unet (default)": ModelConfig(guide="blind_wiener"),  # the shipped design
+        "unet (no guide)": ModelConfig(),
     }
 
     def row(label: str, model: object, detail: str) -> None:
@@ -420,7 +425,7 @@ def models_command(debug: Debug = False) -> None:
         for label, cfg in configs.items():
             detail = f"channels={cfg.channels} width={cfg.width}"
             if cfg.arch == "unet":
-                detail += f" depth={cfg.depth} blocks={cfg.blocks}"
+                detail += f" depth={cfg.depth} blocks={cfg.blocks} guide={cfg.guide}"
             row(label, build_model(cfg), detail)
         for name in shipped_weights():
             model = load_keras_model(resolve_model(name))

@@ -205,7 +205,7 @@ class ModelConfig:
     channels: int = 1
     width: int = 16
     depth: int = 3
-    blocks: tuple[int, ...] = (1, 1, 2, 2)
+    blocks: tuple[int, ...] = (1, 1, 2, 4)
     guide: str = "none"
 
     def __post_init__(self) -> None:
