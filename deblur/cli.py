@@ -261,9 +261,20 @@ def train_command(
         Path | None, typer.Option(help="JSON TrainConfig; overrides the options above.")
     ] = None,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted run.")] = False,
+    distribute: Annotated[
+        str,
+        typer.Option(
+            help="none, or mirrored: data-parallel on every visible GPU "
+            "(tf.distribute.MirroredStrategy)."
+        ),
+    ] = "none",
     debug: Debug = False,
 ) -> None:
-    """Train a model on blurred/sharp pairs generated on the fly."""
+    """Train a model on blurred/sharp pairs generated on the fly.
+
+    Images in --data that cannot be read are listed at the end and the exit code is
+    1; training uses the others.
+    """
     import json
     import logging
 
@@ -271,6 +282,10 @@ def train_command(
     from deblur.train import load_sources, train
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    failures: list[str] = []
+
+    def on_error(path: Path, err: Exception) -> None:
+        failures.append(_naming(path, str(err)))
 
     def body() -> None:
         blocks_t = tuple(int(b) for b in blocks.split(","))
@@ -300,7 +315,7 @@ def train_command(
                 max_cpu_s=max_cpu_s,
                 seed=seed,
             )
-        sources = None if data is None else load_sources(data)
+        sources = None if data is None else load_sources(data, on_error=on_error)
         result = train(
             model_cfg,
             cfg,
@@ -308,6 +323,7 @@ def train_command(
             sources=sources,
             data_description="synthetic" if data is None else str(data),
             resume=resume,
+            distribute=distribute,
         )
         typer.echo(
             f"trained {result.steps} steps into {out}: best validation PSNR "
@@ -315,6 +331,7 @@ def train_command(
         )
 
     _run_cli(body, debug)
+    _report_failures(failures)
 
 
 @app.command("run")

@@ -18,13 +18,14 @@ Output folder layout::
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import json
 import logging
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,9 +37,19 @@ from deblur.io import atomic_path, atomic_write_bytes, read_image, to_gray
 from deblur.synth.degrade import make_pair
 from deblur.types import Image
 
-__all__ = ["TrainResult", "PairSampler", "load_sources", "synthetic_sources", "train"]
+__all__ = [
+    "TrainResult",
+    "PairSampler",
+    "load_sources",
+    "synthetic_sources",
+    "train",
+    "DISTRIBUTE",
+]
 
 logger = logging.getLogger(__name__)
+
+DISTRIBUTE = ("none", "mirrored")
+"""Values of ``train(distribute=...)``."""
 
 LOG_FIELDS = ("step", "loss", "val_loss", "val_psnr", "lr", "wall_s", "cpu_s")
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
@@ -64,17 +75,30 @@ def synthetic_sources(
     return [sample.image for sample in make_plates(count, cfg or PlateConfig(), seed)]
 
 
-def load_sources(folder: str | os.PathLike[str]) -> list[Image]:
+def load_sources(
+    folder: str | os.PathLike[str],
+    *,
+    on_error: Callable[[Path, Exception], None] | None = None,
+) -> list[Image]:
     """Read every sharp image in `folder` (RGB), in sorted name order.
 
     A ``sharp/`` sub-folder (the layout of ``deblur synth blur``) is used when present.
+
+    Parameters
+    ----------
+    folder : path-like
+        Folder of sharp images.
+    on_error : callable, optional
+        ``on_error(path, error)`` is called for each image that cannot be read
+        (corrupt, truncated, too large), which is then left out; when None the first
+        such image raises.
 
     Raises
     ------
     FileNotFoundError
         If `folder` does not exist.
     ValueError
-        If it holds fewer than two images.
+        If it holds fewer than two (readable) images.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -86,7 +110,19 @@ def load_sources(folder: str | os.PathLike[str]) -> list[Image]:
         raise ValueError(
             f"{folder}: need at least 2 sharp images to train, found {len(files)}"
         )
-    return [read_image(path) for path in files]
+    images = []
+    for path in files:
+        try:
+            images.append(read_image(path))
+        except ValueError as err:
+            if on_error is None:
+                raise
+            on_error(path, err)
+    if len(images) < 2:
+        raise ValueError(
+            f"{folder}: need at least 2 readable sharp images, found {len(images)}"
+        )
+    return images
 
 
 class PairSampler:
@@ -276,6 +312,7 @@ def train(
     sources: Sequence[Image] | None = None,
     data_description: str = "synthetic",
     resume: bool = False,
+    distribute: str = "none",
 ) -> TrainResult:
     """Train `model_cfg` with `cfg`, checkpointing into `out_dir`.
 
@@ -294,6 +331,12 @@ def train(
     resume : bool
         Continue from the latest checkpoint in `out_dir`. Without it, a folder that
         already holds checkpoints is refused so nothing is overwritten.
+    distribute : {"none", "mirrored"}
+        ``"mirrored"`` trains data-parallel on every visible GPU (or the CPU when
+        there is none) with ``tf.distribute.MirroredStrategy``: each step's batch is
+        split evenly over the replicas, gradients are summed across them before the
+        global-norm clip, so the update equals the single-device one. Checkpoints
+        are the same, so a run can be resumed with either setting.
 
     Returns
     -------
@@ -304,13 +347,15 @@ def train(
     FileExistsError
         If `out_dir` holds a previous run and `resume` is False.
     ValueError
-        If the saved configs differ from the given ones when resuming.
+        If the saved configs differ from the given ones when resuming, `distribute`
+        is unknown, or ``cfg.batch`` is not a multiple of the number of replicas.
     """
     import keras
     import tensorflow as tf
 
     from deblur.models import build_model
 
+    strategy = _strategy(distribute, cfg.batch)
     out = Path(out_dir)
     ckpt_dir = out / "checkpoints"
     configs = {
@@ -336,36 +381,43 @@ def train(
         val_idx, max(64, cfg.batch), np.random.default_rng([cfg.seed, 2**31])
     )
 
-    keras.utils.set_random_seed(cfg.seed)
-    model = build_model(model_cfg)
-    warmup = min(500, max(1, cfg.steps // 20))
-    schedule = keras.optimizers.schedules.CosineDecay(
-        0.0, cfg.steps - warmup, alpha=0.01, warmup_target=cfg.lr, warmup_steps=warmup
-    )
-    optimizer = keras.optimizers.Adam(learning_rate=schedule)
-    loss_fn = make_loss(cfg)
-
-    step_var = tf.Variable(0, dtype=tf.int64, trainable=False)
-    wall_var = tf.Variable(0.0, dtype=tf.float64, trainable=False)
-    cpu_var = tf.Variable(0.0, dtype=tf.float64, trainable=False)
-    best_var = tf.Variable(-np.inf, dtype=tf.float64, trainable=False)
-    stale_var = tf.Variable(0, dtype=tf.int64, trainable=False)
-    ckpt = tf.train.Checkpoint(
-        model=model,
-        optimizer=optimizer,
-        step=step_var,
-        wall=wall_var,
-        cpu=cpu_var,
-        best=best_var,
-        stale=stale_var,
-    )
-    manager = tf.train.CheckpointManager(ckpt, str(ckpt_dir), max_to_keep=2)
-    if resume and manager.latest_checkpoint:
-        optimizer.build(model.trainable_variables)
-        ckpt.restore(manager.latest_checkpoint).expect_partial()
-        logger.info(
-            "resumed from %s at step %d", manager.latest_checkpoint, int(step_var)
+    with strategy.scope() if strategy else contextlib.nullcontext():
+        keras.utils.set_random_seed(cfg.seed)
+        model = build_model(model_cfg)
+        warmup = min(500, max(1, cfg.steps // 20))
+        schedule = keras.optimizers.schedules.CosineDecay(
+            0.0,
+            max(1, cfg.steps - warmup),  # steps=1 still trains
+            alpha=0.01,
+            warmup_target=cfg.lr,
+            warmup_steps=warmup,
         )
+        optimizer = keras.optimizers.Adam(learning_rate=schedule)
+        loss_fn = make_loss(cfg)
+
+        step_var = tf.Variable(0, dtype=tf.int64, trainable=False)
+        wall_var = tf.Variable(0.0, dtype=tf.float64, trainable=False)
+        cpu_var = tf.Variable(0.0, dtype=tf.float64, trainable=False)
+        best_var = tf.Variable(-np.inf, dtype=tf.float64, trainable=False)
+        stale_var = tf.Variable(0, dtype=tf.int64, trainable=False)
+        ckpt = tf.train.Checkpoint(
+            model=model,
+            optimizer=optimizer,
+            step=step_var,
+            wall=wall_var,
+            cpu=cpu_var,
+            best=best_var,
+            stale=stale_var,
+        )
+        manager = tf.train.CheckpointManager(ckpt, str(ckpt_dir), max_to_keep=2)
+        if resume and manager.latest_checkpoint:
+            optimizer.build(model.trainable_variables)
+            ckpt.restore(manager.latest_checkpoint).expect_partial()
+            logger.info(
+                "resumed from %s at step %d",
+                manager.latest_checkpoint,
+                int(step_var.numpy()),
+            )
     start = int(step_var.numpy())
     log_rows = _read_log(out / "log.csv", start)
 
@@ -377,6 +429,9 @@ def train(
         grads, _ = tf.clip_by_global_norm(grads, 1.0)
         optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
         return loss
+
+    if strategy is not None:
+        train_step = _mirrored_step(strategy, model, optimizer, loss_fn)
 
     @tf.function(reduce_retracing=True)
     def predict(x):  # noqa: ANN001, ANN202 - tensors
@@ -435,6 +490,63 @@ def train(
         wall_s=float(wall_var.numpy()),
         cpu_s=float(cpu_var.numpy()),
     )
+
+
+def _strategy(distribute: str, batch: int):  # noqa: ANN202 - tf.distribute.Strategy
+    """The ``tf.distribute`` strategy for `distribute` (None for the plain path)."""
+    if distribute not in DISTRIBUTE:
+        raise ValueError(f"distribute must be one of {DISTRIBUTE}, got {distribute!r}")
+    if distribute == "none":
+        return None
+    import tensorflow as tf
+
+    strategy = tf.distribute.MirroredStrategy()
+    replicas = strategy.num_replicas_in_sync
+    if batch % replicas:
+        raise ValueError(
+            f"batch must be a multiple of the {replicas} replicas, got {batch}"
+        )
+    logger.info("MirroredStrategy on %d replica(s)", replicas)
+    return strategy
+
+
+def _mirrored_step(strategy, model, optimizer, loss_fn):  # noqa: ANN001, ANN202
+    """A train step that splits the batch over the replicas of `strategy`.
+
+    Each replica's loss is scaled by ``1 / replicas`` and the gradients are summed
+    across replicas (the global-batch mean) before the clip by global norm; they are
+    then divided by the replica count again because the optimizer sums replicas once
+    more when it applies them. With one replica this is the single-device step.
+    """
+    import tensorflow as tf
+
+    replicas = strategy.num_replicas_in_sync
+    reduce_sum = tf.distribute.ReduceOp.SUM
+
+    def replica_step(x, y):  # noqa: ANN001, ANN202 - tensors
+        with tf.GradientTape() as tape:
+            loss = loss_fn(y, model(x, training=True)) / replicas
+        grads = tape.gradient(loss, model.trainable_variables)
+        context = tf.distribute.get_replica_context()
+        grads = context.all_reduce(reduce_sum, grads)
+        grads, _ = tf.clip_by_global_norm(grads, 1.0)
+        if replicas > 1:
+            grads = [g / replicas for g in grads]
+        optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+        return loss
+
+    @tf.function(reduce_retracing=True)
+    def step(x, y):  # noqa: ANN001, ANN202 - per-replica tensors
+        per_replica = strategy.run(replica_step, args=(x, y))
+        return strategy.reduce(reduce_sum, per_replica, axis=None)
+
+    def split(array: np.ndarray):  # noqa: ANN202 - distributed values
+        parts = np.split(array, replicas)
+        return strategy.experimental_distribute_values_from_function(
+            lambda ctx: parts[ctx.replica_id_in_sync_group]
+        )
+
+    return lambda x, y: step(split(x), split(y))
 
 
 def _check_out_dir(
