@@ -3,6 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SUITE ?= default
+WORKERS ?= 2
 
 .PHONY: setup tesseract test test-all lint bench clean
 
@@ -38,7 +39,7 @@ lint: setup
 	$(VENV)/bin/mypy
 
 bench: setup
-	$(VENV)/bin/bench run --suite $(SUITE)
+	$(VENV)/bin/bench run --suite $(SUITE) --workers $(WORKERS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
