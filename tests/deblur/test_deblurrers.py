@@ -42,7 +42,12 @@ def _blur(image: np.ndarray, psf: np.ndarray) -> np.ndarray:
     )
 
 
-@pytest.mark.parametrize("name", available_deblurrers())
+# Names starting with "_" are test doubles other test folders register (e.g. the bench
+# runner's always-failing candidate); the contract is for the shipped entries.
+REGISTERED = [name for name in available_deblurrers() if not name.startswith("_")]
+
+
+@pytest.mark.parametrize("name", REGISTERED)
 @pytest.mark.parametrize("channels", [None, 1, 3, 4])
 def test_deblurrer_contract(
     name: str, channels: int | None, tiny_plate: np.ndarray
@@ -69,7 +74,7 @@ def test_deblurrer_contract(
         np.testing.assert_array_equal(out[..., 3], image[..., 3])
 
 
-@pytest.mark.parametrize("name", available_deblurrers())
+@pytest.mark.parametrize("name", REGISTERED)
 def test_deblurrer_rejects_uint8(name: str) -> None:
     deblurrer = _build(name)
     with pytest.raises(TypeError, match="float32"):
