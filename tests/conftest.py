@@ -15,7 +15,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--run-slow", action="store_true", help="run tests marked slow")
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
     run_slow = config.getoption("--run-slow")
     has_gpu = _has_gpu() if any("gpu" in item.keywords for item in items) else False
     for item in items:

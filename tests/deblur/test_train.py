@@ -41,14 +41,24 @@ def test_pair_sampler_patch_shapes_and_padding(sources: list[np.ndarray]) -> Non
     assert x.dtype == np.float32
 
 
-def test_train_writes_outputs_and_log(tmp_path: Path, sources: list[np.ndarray]) -> None:
+def test_train_writes_outputs_and_log(
+    tmp_path: Path, sources: list[np.ndarray]
+) -> None:
     result = train(MODEL, CFG, tmp_path / "run", sources=sources)
     out = tmp_path / "run"
     assert result.steps == 4
-    for name in ("model.keras", "model_config.json", "train_config.json", "log.csv", "curves.png"):
+    for name in (
+        "model.keras",
+        "model_config.json",
+        "train_config.json",
+        "log.csv",
+        "curves.png",
+    ):
         assert (out / name).exists(), name
     assert json.loads((out / "model_config.json").read_text())["arch"] == "unet"
-    assert len((out / "log.csv").read_text().splitlines()) == 3  # header + 2 validations
+    assert (
+        len((out / "log.csv").read_text().splitlines()) == 3
+    )  # header + 2 validations
 
 
 def test_train_refuses_existing_run_without_resume(
@@ -78,13 +88,17 @@ def test_train_resume_after_interruption_matches_uninterrupted(
     monkeypatch.setattr(train_module, "_batches", original)
     result = train(MODEL, CFG, tmp_path / "resumed", sources=sources, resume=True)
     assert result.steps == 4
-    for a, b in zip(_weights(tmp_path / "full"), _weights(tmp_path / "resumed"), strict=True):
+    for a, b in zip(
+        _weights(tmp_path / "full"), _weights(tmp_path / "resumed"), strict=True
+    ):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     log = (tmp_path / "resumed" / "log.csv").read_text().splitlines()
     assert [line.split(",")[0] for line in log[1:]] == ["2", "4"]
 
 
-def test_train_resume_rejects_changed_config(tmp_path: Path, sources: list[np.ndarray]) -> None:
+def test_train_resume_rejects_changed_config(
+    tmp_path: Path, sources: list[np.ndarray]
+) -> None:
     train(MODEL, CFG, tmp_path, sources=sources)
     changed = TrainConfig(**{**CFG.__dict__, "lr": 5e-4})
     with pytest.raises(ValueError, match="differs"):

@@ -56,8 +56,12 @@ def test_jpeg_roundtrip_close_and_validated(tiny_plate: np.ndarray) -> None:
         jpeg(tiny_plate, 0)
 
 
-@pytest.mark.parametrize("kind", ["seed2017", "linear", "trajectory", "defocus", "gaussian"])
-def test_make_pair_deterministic_per_seed(kind: str, tiny_plate_rgb: np.ndarray) -> None:
+@pytest.mark.parametrize(
+    "kind", ["seed2017", "linear", "trajectory", "defocus", "gaussian"]
+)
+def test_make_pair_deterministic_per_seed(
+    kind: str, tiny_plate_rgb: np.ndarray
+) -> None:
     cfg = BlurConfig(kind=kind, length=(3, 9), noise=(0.0, 0.02), jpeg_quality=(70, 90))
     a = make_pair(tiny_plate_rgb, cfg, rng=11)
     b = make_pair(tiny_plate_rgb, cfg, rng=11)

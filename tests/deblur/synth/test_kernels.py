@@ -46,7 +46,9 @@ def test_linear_psf_rejects_short_length() -> None:
 
 @settings(max_examples=40, deadline=None)
 @given(length=st.floats(1.0, 40.0), angle=st.floats(0.0, 360.0))
-def test_linear_psf_property_sums_to_one_odd_centred(length: float, angle: float) -> None:
+def test_linear_psf_property_sums_to_one_odd_centred(
+    length: float, angle: float
+) -> None:
     psf = linear_psf(length, angle)
     assert psf.shape[0] == psf.shape[1] and psf.shape[0] % 2 == 1
     assert psf.min() >= 0
@@ -75,7 +77,9 @@ def test_seed2017_psf_matches_line_and_params() -> None:
     psf, params = seed2017_psf(240, rng=3)
     assert params["kind"] == "seed2017"
     assert params["length"] == (params["size"] + 1) / 2
-    np.testing.assert_allclose(psf, seed2017_line_psf(int(params["size"]), params["angle"]))
+    np.testing.assert_allclose(
+        psf, seed2017_line_psf(int(params["size"]), params["angle"])
+    )
     assert psf.sum() == pytest.approx(1.0)
 
 
@@ -101,7 +105,9 @@ def test_gaussian_psf_sigma_validation() -> None:
         defocus_psf(0.5)
 
 
-@pytest.mark.parametrize("kind", ["seed2017", "linear", "trajectory", "defocus", "gaussian"])
+@pytest.mark.parametrize(
+    "kind", ["seed2017", "linear", "trajectory", "defocus", "gaussian"]
+)
 def test_random_psf_every_kind_sums_to_one_and_records_params(kind: str) -> None:
     draw = random_psf(BlurConfig(kind=kind, length=(5.0, 15.0)), rng=1, width=120)
     assert draw.psf.sum() == pytest.approx(1.0)
@@ -111,6 +117,8 @@ def test_random_psf_every_kind_sums_to_one_and_records_params(kind: str) -> None
 
 
 def test_random_psf_fixed_angle_is_used() -> None:
-    draw = random_psf(BlurConfig(kind="linear", length=(9, 9), angle=0.0), rng=0, width=100)
+    draw = random_psf(
+        BlurConfig(kind="linear", length=(9, 9), angle=0.0), rng=0, width=100
+    )
     assert draw.params["angle"] == 0.0
     np.testing.assert_allclose(draw.psf, linear_psf(9, 0.0))
