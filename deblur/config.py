@@ -285,6 +285,12 @@ class TrainConfig:
         comparisons between architectures); None trains for ``steps``.
     degradations : tuple of BlurConfig
         The degradation mix, drawn by weight.
+    photometric : float
+        Strength in [0, 1] of random photometric changes of each sharp source before
+        it is degraded (lower contrast, gamma, brightness, slight softness), so the
+        model does not learn that every plate is crisp black on white. 0 disables.
+    init : str or None
+        Path of a ``.keras`` model whose weights initialise the run (fine-tuning).
     """
 
     steps: int = 20_000
@@ -299,6 +305,8 @@ class TrainConfig:
     seed: int = 0
     plates: int = 3000
     max_cpu_s: float | None = None
+    photometric: float = 0.0
+    init: str | None = None
     degradations: tuple[BlurConfig, ...] = field(default_factory=_default_mix)
 
     def __post_init__(self) -> None:
@@ -326,6 +334,7 @@ class TrainConfig:
             raise ValueError(f"plates must be >= 2, got {self.plates}")
         if self.max_cpu_s is not None and self.max_cpu_s <= 0:
             raise ValueError(f"max_cpu_s must be > 0 or None, got {self.max_cpu_s}")
+        _check_range("photometric", self.photometric, 0.0, 1.0)
         if not self.degradations:
             raise ValueError("degradations must not be empty")
 

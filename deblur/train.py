@@ -141,6 +141,9 @@ class PairSampler:
     guide : {"none", "blind_wiener"}
         Append the blind Wiener restoration of the whole blurred image as extra input
         channels (see ``ModelConfig.guide``).
+    photometric : float
+        Strength of the random photometric change of each source (see
+        ``TrainConfig.photometric``).
     """
 
     def __init__(
@@ -151,8 +154,10 @@ class PairSampler:
         patch: tuple[int, int],
         channels: int,
         guide: str = "none",
+        photometric: float = 0.0,
     ) -> None:
         self.sources = list(sources)
+        self.photometric = photometric
         self.degradations = list(degradations)
         weights = np.array([d.weight for d in self.degradations], dtype=np.float64)
         self.probs = weights / weights.sum()
@@ -167,7 +172,10 @@ class PairSampler:
     def pair(self, index: int, rng: np.random.Generator) -> tuple[Image, Image]:
         """Degrade source `index` with one draw and cut one matching patch."""
         cfg = self.degradations[int(rng.choice(len(self.degradations), p=self.probs))]
-        pair = make_pair(self.sources[index], cfg, rng)
+        source = self.sources[index]
+        if self.photometric > 0:
+            source = _photometric(source, self.photometric, rng)
+        pair = make_pair(source, cfg, rng)
         sharp, blurred = pair.sharp, pair.blurred
         if self.channels == 1:
             sharp, blurred = to_gray(sharp)[..., None], to_gray(blurred)[..., None]
@@ -198,6 +206,21 @@ class PairSampler:
             np.stack([p[0] for p in pairs]).astype(np.float32),
             np.stack([p[1] for p in pairs]).astype(np.float32),
         )
+
+
+def _photometric(image: Image, strength: float, rng: np.random.Generator) -> Image:
+    """Randomly lower contrast, change gamma and brightness, and soften `image`."""
+    from scipy import ndimage
+
+    gamma = float(np.exp(strength * rng.uniform(-0.5, 0.5)))
+    contrast = 1.0 - strength * rng.uniform(0.0, 0.65)
+    shift = strength * rng.uniform(-0.15, 0.15)
+    sigma = strength * rng.uniform(0.0, 1.0)
+    out = np.power(np.clip(image, 0.0, 1.0), gamma)
+    out = out.mean() + (out - out.mean()) * contrast + shift
+    if sigma > 0.05:
+        out = ndimage.gaussian_filter(out, sigma=(sigma, sigma, 0)[: out.ndim])
+    return np.clip(out, 0.0, 1.0).astype(np.float32)
 
 
 def _split(count: int, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -376,6 +399,7 @@ def train(
         patch=cfg.patch,
         channels=model_cfg.channels,
         guide=model_cfg.guide,
+        photometric=cfg.photometric,
     )
     val_x, val_y = sampler.batch(
         val_idx, max(64, cfg.batch), np.random.default_rng([cfg.seed, 2**31])
@@ -384,6 +408,10 @@ def train(
     with strategy.scope() if strategy else contextlib.nullcontext():
         keras.utils.set_random_seed(cfg.seed)
         model = build_model(model_cfg)
+        if cfg.init is not None:
+            from deblur.inference import load_keras_model
+
+            model.set_weights(load_keras_model(cfg.init).get_weights())
         warmup = min(500, max(1, cfg.steps // 20))
         schedule = keras.optimizers.schedules.CosineDecay(
             0.0,

@@ -45,6 +45,7 @@ from deblur.config import (
         (TrainConfig, {"patience": -1}, "patience"),
         (TrainConfig, {"plates": 1}, "plates"),
         (TrainConfig, {"max_cpu_s": 0.0}, "max_cpu_s"),
+        (TrainConfig, {"photometric": 1.5}, "photometric"),
         (TrainConfig, {"degradations": ()}, "degradations"),
         (TileConfig, {"tile": 8}, "tile"),
         (TileConfig, {"overlap": 200}, "overlap"),
