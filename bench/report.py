@@ -27,7 +27,7 @@ from bench.figures import (
     plot_examples,
     plot_quality_vs_blur,
 )
-from deblur.io import atomic_path
+from deblur.io import atomic_write
 
 __all__ = ["write_report", "summary_table", "GAP_LENGTHS"]
 
@@ -159,13 +159,11 @@ def _accuracy_by_length(per_sample: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_atomic(path: Path, write: Callable[[Path], object]) -> None:
-    tmp = atomic_path(path)
-    try:
+    def write_shared(tmp: Path) -> None:
         write(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; reports are meant to be shared
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+        os.chmod(tmp, 0o644)  # reports are meant to be shared, whatever the umask
+
+    atomic_write(path, write_shared)
 
 
 def _save(path: Path, *, data: bytes) -> None:

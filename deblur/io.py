@@ -10,7 +10,7 @@ import contextlib
 import os
 import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +29,7 @@ __all__ = [
     "to_gray",
     "atomic_write_bytes",
     "atomic_path",
+    "atomic_write",
     "ImageInfo",
     "read_image_native",
     "write_image_native",
@@ -185,15 +186,23 @@ def atomic_path(path: str | os.PathLike[str]) -> Path:
     return Path(tmp)
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write `data` to `path` atomically (temporary file + rename)."""
+def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], object]) -> None:
+    """Call ``write(tmp)`` on a temporary file beside `path`, then rename it into place.
+
+    A crash inside `write` leaves `path` as it was and no temporary file behind.
+    """
     path = Path(path)
     tmp = atomic_path(path)
     try:
-        tmp.write_bytes(data)
+        write(tmp)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write `data` to `path` atomically (temporary file + rename)."""
+    atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
 def write_image(
@@ -214,12 +223,10 @@ def write_image(
     if data.ndim == 3 and data.shape[2] == 1:
         data = data[..., 0]
     path = Path(path)
-    tmp = atomic_path(path)
-    try:
-        PILImage.fromarray(data).save(tmp, format=format or _format_for(path))
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    image_format = format or _format_for(path)
+    atomic_write(
+        path, lambda tmp: PILImage.fromarray(data).save(tmp, format=image_format)
+    )
 
 
 def _format_for(path: Path) -> str:
@@ -352,9 +359,4 @@ def write_image_native(
         options["icc_profile"] = info.icc_profile
     if image_format == "JPEG":
         options["quality"] = 95
-    tmp = atomic_path(path)
-    try:
-        pil.save(tmp, format=image_format, **options)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write(path, lambda tmp: pil.save(tmp, format=image_format, **options))

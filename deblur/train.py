@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from deblur.config import BlurConfig, ModelConfig, PlateConfig, TrainConfig
-from deblur.io import atomic_path, atomic_write_bytes, read_image, to_gray
+from deblur.io import atomic_write, atomic_write_bytes, read_image, to_gray
 from deblur.synth.degrade import make_pair
 from deblur.types import Image
 
@@ -241,15 +241,13 @@ def _read_log(path: Path, upto: int) -> list[dict[str, str]]:
 
 
 def _write_log(path: Path, rows: list[dict[str, str]]) -> None:
-    tmp = atomic_path(path)
-    try:
+    def write(tmp: Path) -> None:
         with tmp.open("w", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=LOG_FIELDS)
             writer.writeheader()
             writer.writerows(rows)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+
+    atomic_write(path, write)
 
 
 def _plot_curves(rows: list[dict[str, str]], path: Path) -> None:
@@ -268,12 +266,7 @@ def _plot_curves(rows: list[dict[str, str]], path: Path) -> None:
     ax2.plot(steps, [float(r["val_psnr"]) for r in rows])
     ax2.set(xlabel="step", ylabel="dB", title="Validation PSNR")
     fig.tight_layout()
-    tmp = atomic_path(path)
-    try:
-        fig.savefig(tmp, format="png", dpi=100)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100))
 
 
 def _pixel_loss(kind: str, diff):  # noqa: ANN001, ANN202 - backend tensors
@@ -596,9 +589,4 @@ def _check_out_dir(
 
 
 def _save_model(model, path: Path) -> None:  # noqa: ANN001 - keras.Model
-    tmp = atomic_path(path)
-    try:
-        model.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write(path, model.save)

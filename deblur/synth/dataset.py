@@ -28,7 +28,12 @@ import numpy as np
 from PIL import Image as PILImage
 
 from deblur.config import BlurConfig, PlateConfig
-from deblur.io import atomic_path, atomic_write_bytes, read_image, write_image
+from deblur.io import (
+    atomic_write,
+    atomic_write_bytes,
+    read_image,
+    write_image,
+)
 from deblur.synth.degrade import make_pair
 from deblur.synth.plates import make_plates
 from deblur.types import Image
@@ -543,9 +548,4 @@ def write_blurred_dataset(
 
 
 def _save_npy(path: Path, array: np.ndarray) -> None:
-    tmp = atomic_path(path)
-    try:
-        np.save(tmp, array, allow_pickle=False)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write(path, lambda tmp: np.save(tmp, array, allow_pickle=False))
