@@ -31,6 +31,9 @@ _MAX_GAP = 1.6  # a horizontal gap wider than this many heights ends the line
 _MAX_ASPECT = 1.4  # width / height of one character (W, M are ~1)
 _MIN_ASPECT = 0.1  # thinner is a piece of the plate border, not an I or a 1
 _MIN_FILL = 0.12  # area / box area: drops thin frames such as the plate border
+_NARROW = 0.3  # width / height below which a component must be a solid stroke (I, 1)
+_NARROW_FILL = 0.5  # ... filling this much of its box: a slanted border piece does not
+_DESCENDER = 1.5  # a J or Q may reach this many character heights below the cap line
 _MAX_SLOPE = 0.25  # steepest text line followed (about 14 degrees)
 
 
@@ -163,6 +166,7 @@ def _line(mask: NDArray[np.bool_], min_chars: int) -> _Found | None:
         & (h <= 0.92 * height)
         & (w >= np.maximum(2, _MIN_ASPECT * h))
         & (boxes.area >= _MIN_FILL * h * w)
+        & ((w >= _NARROW * h) | (boxes.area >= _NARROW_FILL * h * w))
     )
     plausible = sized & (w <= _MAX_ASPECT * h)
     best: _Found | None = None
@@ -178,7 +182,37 @@ def _line(mask: NDArray[np.bool_], min_chars: int) -> _Found | None:
         score = float(h[keep].sum())
         if keep.sum() >= min_chars and (best is None or score > best.score):
             best = _Found(score=score, keep=keep, fit=_fit(boxes, keep), boxes=boxes)
+    if best is not None:
+        best = _with_descenders(best, sized)
     return best
+
+
+def _with_descenders(found: _Found, sized: NDArray[np.bool_]) -> _Found:
+    """Add the characters that hang below the line (J, Q in serif faces) to `found`.
+
+    Such a glyph starts at the cap line like its neighbours but is up to
+    ``_DESCENDER`` times as tall, so it fails the height test of :func:`_members`;
+    left out, the crop cuts it off (a leading J vanishes, a J loses its hook and reads
+    as I). Only components next to the line are added, and the line's fit is kept.
+    """
+    boxes, keep = found.boxes, found.keep.copy()
+    height = float(np.median(boxes.height[keep]))
+    mid_x = (boxes.left + boxes.right) / 2.0
+    cap = found.fit[0] * mid_x + found.fit[1] - height / 2.0
+    hangs = (
+        sized
+        & (boxes.height >= (1 + _HEIGHT_TOL) * height)
+        & (boxes.height <= _DESCENDER * height)
+        & (np.abs(boxes.top - cap) <= _HEIGHT_TOL * height)
+        & (boxes.width <= _MAX_ASPECT * height)
+    )
+    for _ in range(2):  # a second pass reaches a second J next to the first ("JJ")
+        gap = _MAX_GAP * height
+        near = (boxes.right >= boxes.left[keep].min() - gap) & (
+            boxes.left <= boxes.right[keep].max() + gap
+        )
+        keep |= hangs & near
+    return _Found(score=found.score, keep=keep, fit=found.fit, boxes=boxes)
 
 
 @dataclass(frozen=True)

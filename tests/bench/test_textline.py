@@ -128,3 +128,22 @@ def test_crop_text_region_on_rendered_plates(style: str) -> None:
         assert glyphs - 3 <= line.count <= glyphs, (plate.text, line)
         crop = crop_text_region(plate.image)
         assert crop.shape[0] < 0.8 * plate.image.shape[0]
+
+
+def test_find_text_line_includes_a_descending_first_character() -> None:
+    plate = _plate()
+    left, right = CHARS[0]
+    plate[TOP : BOTTOM + 8, left:right] = 0.05  # a J whose hook hangs below the line
+    plate[TOP : BOTTOM - 2, left : right - 4] = 0.95
+    line = find_text_line(plate)
+    assert line is not None and line.count == 6
+    assert (line.left, line.bottom) == (left, BOTTOM + 8)
+
+
+def test_find_text_line_ignores_a_sparse_sliver_beside_the_line() -> None:
+    plate = _plate()
+    for row in range(TOP, BOTTOM):  # a slanted 2-px border piece, 6 px wide
+        x = 22 + (row - TOP) * 5 // 24
+        plate[row, x : x + 2] = 0.05
+    line = find_text_line(plate)
+    assert line is not None and (line.left, line.count) == (CHARS[0][0], 6)
