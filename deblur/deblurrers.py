@@ -37,6 +37,7 @@ from numpy.typing import NDArray
 from deblur.config import TileConfig
 from deblur.registry import register_deblurrer
 from deblur.types import PSF, Deblurrer, Image, check_image
+from deblur.wiener import edge_taper, wiener_hunt
 
 __all__ = [
     "IdentityDeblurrer",
@@ -97,48 +98,6 @@ def apply_per_channel(
     return np.stack(planes, axis=2)
 
 
-def edge_taper(padded: Plane, psf: PSF, *, width: int) -> Plane:
-    """Blend the outer `width` pixels of `padded` into its circularly blurred copy.
-
-    Parameters
-    ----------
-    padded : (H, W) ndarray of float64
-        A padded plane; it is not modified.
-    psf : (h, w) ndarray
-        Blur kernel, centre at index ``shape // 2``, sum 1.
-    width : int
-        Width of the raised-cosine ramp on every side, at most half the plane size.
-
-    Returns
-    -------
-    tapered : (H, W) ndarray of float64
-        ``w * padded + (1 - w) * circular_blur(padded)`` with ``w`` rising from 0 at
-        the border to 1 at `width` pixels in, so the plane is consistent with the
-        periodic model of FFT deconvolution at its wrap-around.
-
-    References
-    ----------
-    MATLAB Image Processing Toolbox, ``edgetaper``.
-    """
-    height, wide = padded.shape
-    kernel = np.zeros_like(padded)
-    kh, kw = psf.shape
-    kernel[:kh, :kw] = psf
-    kernel = np.roll(kernel, (-(kh // 2), -(kw // 2)), axis=(0, 1))
-    blurred = np.real(np.fft.ifft2(np.fft.fft2(padded) * np.fft.fft2(kernel)))
-    weight = np.outer(_ramp(height, width), _ramp(wide, width))
-    return weight * padded + (1.0 - weight) * blurred
-
-
-def _ramp(size: int, width: int) -> NDArray[np.float64]:
-    ramp = np.ones(size)
-    if width > 0:
-        rise = 0.5 - 0.5 * np.cos(np.pi * np.arange(width) / width)
-        ramp[:width] = rise
-        ramp[size - width :] = rise[::-1]
-    return ramp
-
-
 def _check_psf(psf: object) -> PSF:
     """Validate a PSF and return a float64 copy normalised to sum 1."""
     if not isinstance(psf, np.ndarray):
@@ -194,17 +153,10 @@ class WienerDeblurrer:
 
     def __call__(self, image: Image) -> Image:
         """Deconvolve `image` (same shape and dtype out)."""
-        from skimage.restoration import wiener
-
         pad = _TAPER_PADS * max(self.psf.shape)
         return apply_per_channel(
             image,
-            lambda plane: wiener(
-                edge_taper(plane, self.psf, width=pad),
-                self.psf,
-                self.balance,
-                clip=False,
-            ),
+            lambda plane: wiener_hunt(plane, self.psf, balance=self.balance, taper=pad),
             pad=pad,
         )
 

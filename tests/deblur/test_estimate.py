@@ -25,8 +25,24 @@ def test_estimate_linear_psf_recovers_length_and_angle(
         pair = make_pair(plate, cfg, rng)
         est = estimate_linear_psf(pair.blurred)
         angle_err = abs((est.angle - float(pair.params["angle"]) + 90) % 180 - 90)
-        good += abs(est.length - length) < 2 and angle_err < 8
-    assert good >= 4, f"only {good}/6 estimates within 2 px and 8 degrees"
+        good += abs(est.length - length) < 1.5 and angle_err < 4
+    assert good >= 5, f"only {good}/6 estimates within 1.5 px and 4 degrees"
+
+
+def test_estimate_linear_psf_finds_near_vertical_blur_on_low_plates() -> None:
+    # A Hann window left too few rows of a 56-px-high plate to see such a blur:
+    # 8 of these 20 were found before the Tukey window and the lifter, 15 after.
+    plates = [s.image for s in make_plates(20, PlateConfig(style="uk", noise=0.0), 3)]
+    rng = np.random.default_rng(2)
+    good = 0
+    for plate, angle in zip(plates, np.linspace(60, 120, 20), strict=True):
+        cfg = BlurConfig(
+            kind="linear", length=(21, 21), angle=float(angle), noise=(0.003, 0.003)
+        )
+        est = estimate_linear_psf(make_pair(plate, cfg, rng).blurred)
+        angle_err = abs((est.angle - angle + 90) % 180 - 90)
+        good += abs(est.length - 21) < 2 and angle_err < 8
+    assert good >= 13, f"only {good}/20 near-vertical estimates within 2 px and 8 deg"
 
 
 def test_estimate_linear_psf_returns_normalised_kernel(tiny_plate: np.ndarray) -> None:
