@@ -62,8 +62,12 @@ def _model_info(model: Any) -> tuple[int, int]:  # Any: keras.Model
     from deblur.inference import model_multiple
 
     channels = model.inputs[0].shape[-1]
-    if channels not in (1, 3):
-        raise ValueError(f"model input must have 1 or 3 channels, got {channels}")
+    out = model.outputs[0].shape[-1]
+    if out not in (1, 3) or channels not in (out, 2 * out):
+        raise ValueError(
+            "model must map 1 or 3 channels to themselves, or twice that many "
+            f"(image + guide) to them; got {channels} -> {out}"
+        )
     return int(channels), model_multiple(model)
 
 
@@ -107,13 +111,18 @@ def export_onnx(
     )
     onnx.helper.set_model_props(
         proto,
-        {"channels": str(channels), "multiple": str(multiple), "source": "deblur"},
+        {
+            "channels": str(model.outputs[0].shape[-1]),  # restored channels
+            "multiple": str(multiple),
+            "source": "deblur",
+        },
     )
     path = Path(path)
     atomic_write_bytes(path, proto.SerializeToString())
     probe = _probe((1, 32, 96, channels))
-    exported = OnnxDeblurrer(path).predict_batch(probe)
-    error = float(np.abs(exported - np.asarray(model(probe))).max())
+    expected = np.asarray(model(probe))
+    exported = OnnxDeblurrer(path).predict_batch(probe)[..., : expected.shape[-1]]
+    error = float(np.abs(exported - expected).max())
     return ExportResult(path=path, format="onnx", max_abs_error=error)
 
 

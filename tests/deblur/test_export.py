@@ -71,3 +71,21 @@ def test_tflite_matches_keras(tiny_model: keras.Model, tmp_path: Path) -> None:
 def test_export_model_rejects_unknown_format(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="format must be one of"):
         export_model("default", tmp_path / "x.bin", format="coreml")
+
+
+def test_export_onnx_of_a_guided_model_matches_keras(tmp_path: Path) -> None:
+    keras.utils.set_random_seed(0)
+    cfg = ModelConfig(
+        arch="unet", width=4, depth=2, blocks=(1, 1, 1), guide="blind_wiener"
+    )
+    model = build_model(cfg)
+    rng = np.random.default_rng(0)
+    model.set_weights(
+        [w + 0.1 * rng.standard_normal(w.shape) for w in model.get_weights()]
+    )
+    result = export_onnx(model, tmp_path / "guided.onnx")
+    assert result.max_abs_error < 1e-4
+    restored = load(tmp_path / "guided.onnx")
+    assert restored.guided and restored.channels == 1  # type: ignore[attr-defined]
+    image = np.random.default_rng(3).random((32, 96), dtype=np.float32)
+    np.testing.assert_allclose(restored(image), KerasDeblurrer(model)(image), atol=1e-4)

@@ -330,3 +330,26 @@ def test_guided_model_gets_blind_wiener_guide(tiny_plate: np.ndarray) -> None:
     # zero-initialised correction: the untrained guided model returns its guide
     expected = get_deblurrer("blind_wiener")(tiny_plate)
     np.testing.assert_allclose(deblurrer(tiny_plate), expected, atol=1e-5)
+
+
+def test_load_shipped_default_runs_its_onnx_export_equal_to_keras() -> None:
+    from deblur.config import BlurConfig, PlateConfig
+    from deblur.synth.degrade import make_pair
+    from deblur.synth.plates import make_plates
+
+    fast, reference = load("default"), load("default", runtime="keras")
+    assert isinstance(fast, OnnxDeblurrer) and isinstance(reference, KerasDeblurrer)
+    assert fast.name == reference.name == "default"
+    sharp = next(iter(make_plates(1, PlateConfig(style="eu"), 0))).image
+    blurred = make_pair(sharp, BlurConfig(kind="linear", length=(15, 15)), 0).blurred
+    np.testing.assert_allclose(fast(blurred), reference(blurred), atol=1e-4)
+
+
+def test_load_runtime_must_be_known() -> None:
+    with pytest.raises(ValueError, match="runtime must be one of"):
+        load("default", runtime="tflite")
+
+
+def test_load_onnx_runtime_without_a_shipped_export_is_clear() -> None:
+    with pytest.raises(FileNotFoundError, match="no shipped ONNX export"):
+        load("plain15", runtime="onnx")
