@@ -365,7 +365,8 @@ def run_command(
     listed at the end and the exit code is 1; everything else is still written.
     """
     from deblur.config import TileConfig
-    from deblur.inference import deblur_jobs, load, plan_jobs
+    from deblur.folder import deblur_jobs, plan_jobs
+    from deblur.inference import load
 
     def body() -> list[str]:
         cfg = TileConfig(tile=tile, overlap=overlap)

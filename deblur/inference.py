@@ -4,7 +4,7 @@
 a ``.keras`` file, a training run folder or an exported ``.onnx`` file. Both model
 wrappers share one image path: channel adaptation (luminance model on RGB, RGB model on
 gray, alpha kept), padding to what the model needs, and tiling for large images.
-``deblur_folder`` restores a file or a folder for ``deblur run``.
+Restoring files and folders (``deblur run``) lives in :mod:`deblur.folder`.
 """
 
 from __future__ import annotations
@@ -14,10 +14,7 @@ import json
 import logging
 import os
 import re
-import time
 import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from deblur.config import TileConfig
-from deblur.io import read_image_native, to_gray, write_image_native
+from deblur.io import to_gray
 from deblur.tiling import pad_to, predict_seed_tiling, predict_tiled
 from deblur.types import Deblurrer, Image, check_image
 
@@ -37,23 +34,15 @@ __all__ = [
     "load_keras_model",
     "resolve_model",
     "shipped_weights",
-    "FileResult",
-    "Job",
-    "plan_jobs",
-    "deblur_jobs",
-    "deblur_folder",
-    "IMAGE_SUFFIXES",
     "MIN_SIDE",
     "model_multiple",
+    "first_line",
 ]
 
 logger = logging.getLogger(__name__)
 
 MIN_SIDE = 16
 """Images smaller than this in either dimension are edge-padded before the model."""
-
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif")
-"""File suffixes `deblur run` treats as images (case-insensitive)."""
 
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
@@ -261,7 +250,7 @@ class OnnxDeblurrer(ModelDeblurrer):
             )
         except Exception as err:  # onnxruntime raises its own classes; one clear line
             raise ValueError(
-                f"{path}: not a loadable ONNX model ({_first_line(err)})"
+                f"{path}: not a loadable ONNX model ({first_line(err)})"
             ) from err
         inputs = session.get_inputs()
         shape = inputs[0].shape if len(inputs) == 1 else []
@@ -291,7 +280,8 @@ class OnnxDeblurrer(ModelDeblurrer):
         return np.asarray(self._session.run(None, {self._input: batch})[0])
 
 
-def _first_line(err: BaseException) -> str:
+def first_line(err: BaseException) -> str:
+    """The first line of an error's text (at most 300 characters), for one-line reports."""
     text = str(err).strip() or type(err).__name__
     return text.splitlines()[0][:300]
 
@@ -379,7 +369,7 @@ def load_keras_model(path: str | os.PathLike[str]) -> Any:  # Any: keras.Model
         return keras.saving.load_model(path, safe_mode=True, compile=False)
     except Exception as err:  # any deserialisation failure becomes one clear line
         raise ValueError(
-            f"{path}: cannot load Keras model ({_first_line(err)})"
+            f"{path}: cannot load Keras model ({first_line(err)})"
         ) from err
 
 
@@ -391,7 +381,7 @@ def _check_keras_archive(path: Path) -> None:
             meta = json.loads(archive.read("metadata.json"))
     except (zipfile.BadZipFile, KeyError, OSError, json.JSONDecodeError) as err:
         raise ValueError(
-            f"{path}: not a Keras .keras archive ({_first_line(err)})"
+            f"{path}: not a Keras .keras archive ({first_line(err)})"
         ) from err
     saved = str(meta.get("keras_version", "0"))
     saved_major = int(re.match(r"\d*", saved).group() or 0)  # type: ignore[union-attr]
@@ -458,159 +448,3 @@ def load(
         return OnnxDeblurrer(path, name=name, tile=tile, seed_tiling=seed_tiling)
     model = load_keras_model(path)
     return KerasDeblurrer(model, name=name, tile=tile, seed_tiling=seed_tiling)
-
-
-# --- Folder inference ------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class Job:
-    """One file to restore: read `source`, write `target`."""
-
-    source: Path
-    target: Path
-
-
-@dataclass(frozen=True, kw_only=True)
-class FileResult:
-    """Outcome of one job.
-
-    Attributes
-    ----------
-    source, target : Path
-        Input and output files.
-    status : {"written", "skipped", "failed"}
-        ``skipped``: the target existed and overwrite was off.
-    error : str or None
-        One-line reason when ``status == "failed"``.
-    seconds : float
-        Wall time spent on the file.
-    """
-
-    source: Path
-    target: Path
-    status: str
-    error: str | None = None
-    seconds: float = 0.0
-
-
-def _is_image(path: Path) -> bool:
-    return (
-        path.is_file()
-        and not path.name.startswith(".")
-        and path.suffix.lower() in IMAGE_SUFFIXES
-    )
-
-
-def plan_jobs(
-    source: str | os.PathLike[str],
-    target: str | os.PathLike[str],
-    *,
-    recursive: bool = False,
-) -> list[Job]:
-    """List the files to restore from a file or folder `source` into `target`.
-
-    Parameters
-    ----------
-    source : path-like
-        An image file, or a folder of images (suffixes :data:`IMAGE_SUFFIXES`; hidden
-        and other files are ignored).
-    target : path-like
-        For a file source: the output file, or an existing folder to write it into
-        under the same name. For a folder source: the output folder (created); relative
-        paths are kept.
-    recursive : bool
-        Also restore images in sub-folders of a folder source.
-
-    Returns
-    -------
-    list of Job
-        Sorted by source path.
-
-    Raises
-    ------
-    FileNotFoundError
-        If `source` does not exist.
-    ValueError
-        If an output would overwrite an input, or `target` is the input folder (or
-        inside it when `recursive`), or a folder source goes to an existing file.
-    """
-    source, target = Path(source), Path(target)
-    if not source.exists():
-        raise FileNotFoundError(f"input not found: {source}")
-    if source.is_file():
-        out = target / source.name if target.is_dir() else target
-        jobs = [Job(source=source, target=out)]
-    else:
-        if target.exists() and not target.is_dir():
-            raise ValueError(
-                f"output must be a folder for a folder input, got file {target}"
-            )
-        src, dst = source.resolve(), target.resolve()
-        if dst == src:
-            raise ValueError(f"refusing to write into the input folder {source}")
-        if recursive and src in dst.parents:
-            raise ValueError(
-                f"output {target} is inside the input folder {source} with --recursive"
-            )
-        files = source.rglob("*") if recursive else source.iterdir()
-        jobs = [
-            Job(source=f, target=target / f.relative_to(source))
-            for f in sorted(files)
-            if _is_image(f)
-        ]
-    for job in jobs:
-        if job.target.resolve() == job.source.resolve():
-            raise ValueError(f"refusing to overwrite the input {job.source}")
-    return jobs
-
-
-def deblur_jobs(
-    jobs: list[Job], deblurrer: Deblurrer, *, overwrite: bool = False
-) -> Iterator[FileResult]:
-    """Restore every job, yielding one :class:`FileResult` per file as it finishes.
-
-    Unreadable or unwritable files give a ``failed`` result and the others go on;
-    existing targets are ``skipped`` unless `overwrite`. Outputs keep the source's
-    format, size and layout (see :func:`deblur.io.read_image_native`) and are written
-    atomically.
-    """
-    for job in jobs:
-        start = time.perf_counter()
-        if job.target.exists() and not overwrite:
-            yield FileResult(source=job.source, target=job.target, status="skipped")
-            continue
-        try:
-            image, info = read_image_native(job.source)
-            restored = deblurrer(image)
-            job.target.parent.mkdir(parents=True, exist_ok=True)
-            write_image_native(job.target, restored, info=info)
-        except (ValueError, OSError) as err:
-            logger.info("failed: %s: %s", job.source, err)  # the result carries it
-            yield FileResult(
-                source=job.source,
-                target=job.target,
-                status="failed",
-                error=_first_line(err),
-                seconds=time.perf_counter() - start,
-            )
-            continue
-        yield FileResult(
-            source=job.source,
-            target=job.target,
-            status="written",
-            seconds=time.perf_counter() - start,
-        )
-
-
-def deblur_folder(
-    source: str | os.PathLike[str],
-    target: str | os.PathLike[str],
-    *,
-    deblurrer: Deblurrer,
-    recursive: bool = False,
-    overwrite: bool = False,
-) -> Iterator[FileResult]:
-    """Restore a file or folder: :func:`plan_jobs` then :func:`deblur_jobs`."""
-    jobs = plan_jobs(source, target, recursive=recursive)
-    return deblur_jobs(jobs, deblurrer, overwrite=overwrite)

@@ -25,7 +25,8 @@ keras = pytest.importorskip("keras")
 import deblur.io  # noqa: E402
 from deblur.cli import app  # noqa: E402
 from deblur.config import ModelConfig, TileConfig  # noqa: E402
-from deblur.inference import deblur_folder, load, load_keras_model  # noqa: E402
+from deblur.folder import deblur_folder  # noqa: E402
+from deblur.inference import load, load_keras_model  # noqa: E402
 from deblur.io import read_image, read_image_native, write_image  # noqa: E402
 from deblur.models import build_model  # noqa: E402
 from deblur.synth.dataset import (  # noqa: E402
