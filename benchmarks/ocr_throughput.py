@@ -132,8 +132,8 @@ def main() -> None:
         "# OCR throughput and accuracy", "",
         f"Suite `{suite.name}`, first {count} plates ({suite.plate_width} px wide, "
         f"styles {'/'.join(suite.styles)}); shipped settings `{OcrConfig()}`. "
-        f"Machine: {os.cpu_count()} CPU cores shared with a background training run, "
-        "so absolute times are pessimistic.", "",
+        f"Machine: {os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f} "
+        "at the end of the run (the run itself keeps about one core busy).", "",
         f"## Throughput (sharp plates; median of {args.repeats} passes, 1 pass for "
         "one process per plate)", "",
         *_throughput(images, labels, args.repeats, oz), "",
