@@ -55,6 +55,15 @@ def _panels(count: int, *, width: float = 5.0, height: float = 3.6) -> list[Axes
     return list(np.atleast_1d(fig.subplots(1, count, squeeze=False)[0]))
 
 
+def _legend_outside(ax: Axes) -> None:
+    """Put the legend right of `ax`, where it cannot hide a line."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(
+            loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
+            fontsize="small",
+        )  # fmt: skip
+
+
 def _no_data(ax: Axes, what: str) -> None:
     ax.text(0.5, 0.5, f"no {what}", ha="center", va="center", transform=ax.transAxes)
     ax.set_axis_off()
@@ -98,7 +107,7 @@ def plot_accuracy_vs_blur(per_sample: pd.DataFrame) -> Figure:
         ax.set_title(f"Exact plate match — {engine}")
         ax.set_ylabel("exact-match rate")
         ax.set_ylim(-0.03, 1.03)
-    axes[-1].legend(loc="upper right", fontsize="small")
+    _legend_outside(axes[-1])
     fig = axes[0].get_figure()
     assert isinstance(fig, Figure)
     return fig
@@ -125,7 +134,7 @@ def plot_quality_vs_blur(per_sample: pd.DataFrame) -> Figure:
         _lines_by_length(ax, image_rows, metric)
         ax.set_title(f"{label} vs sharp (luminance)")
         ax.set_ylabel(label)
-    axes[-1].legend(loc="upper right", fontsize="small")
+    _legend_outside(axes[-1])
     fig = axes[0].get_figure()
     assert isinstance(fig, Figure)
     return fig
