@@ -353,39 +353,46 @@ def _make_blind_wiener(*, balance: float = 0.01, max_length: float = 40.0) -> De
 
 @register_deblurrer(
     "model",
+    threaded=True,
     description="A trained model from a .keras/.onnx model file or run folder (path=).",
 )
 def _make_model(
-    *, path: str, tile: TileConfig | None = None, seed_tiling: bool = False
+    *,
+    path: str,
+    tile: TileConfig | None = None,
+    seed_tiling: bool = False,
+    threads: int = 0,
 ) -> Deblurrer:
     from pathlib import Path
 
     from deblur.inference import load
 
-    return load(Path(path), tile=tile, seed_tiling=seed_tiling)
+    return load(Path(path), tile=tile, seed_tiling=seed_tiling, threads=threads)
 
 
 @register_deblurrer(
     "default",
+    threaded=True,
     description="Shipped luminance NAF U-Net; needs the shipped weights file "
     "deblur/weights/default.keras.",
 )
 def _make_default(
-    *, tile: TileConfig | None = None, seed_tiling: bool = False
+    *, tile: TileConfig | None = None, seed_tiling: bool = False, threads: int = 0
 ) -> Deblurrer:
     from deblur.inference import load
 
-    return load("default", tile=tile, seed_tiling=seed_tiling)
+    return load("default", tile=tile, seed_tiling=seed_tiling, threads=threads)
 
 
 @register_deblurrer(
     "plain15",
+    threaded=True,
     description="The 2017 plain RGB CNN, one pass (seed_tiling=True: 2017 tiling); "
     "needs the shipped weights file deblur/weights/plain15.keras.",
 )
 def _make_plain15(
-    *, tile: TileConfig | None = None, seed_tiling: bool = False
+    *, tile: TileConfig | None = None, seed_tiling: bool = False, threads: int = 0
 ) -> Deblurrer:
     from deblur.inference import load
 
-    return load("plain15", tile=tile, seed_tiling=seed_tiling)
+    return load("plain15", tile=tile, seed_tiling=seed_tiling, threads=threads)

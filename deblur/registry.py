@@ -36,6 +36,10 @@ class DeblurrerInfo:
     needs_psf : bool
         True for oracle (non-blind) methods: the factory takes ``psf=`` and the bench
         passes the true kernel of each sample.
+    threaded : bool
+        True for methods that run a model: the factory takes ``threads=`` (CPU
+        threads of the model runtime, 0 = its default), which the bench sets to 1 when
+        it runs several worker processes.
     description : str
         One line shown by ``bench list`` and ``deblur models``.
     """
@@ -43,6 +47,7 @@ class DeblurrerInfo:
     name: str
     factory: Factory
     needs_psf: bool
+    threaded: bool = False
     description: str
 
 
@@ -50,7 +55,11 @@ _REGISTRY: dict[str, DeblurrerInfo] = {}
 
 
 def register_deblurrer(
-    name: str, *, needs_psf: bool = False, description: str = ""
+    name: str,
+    *,
+    needs_psf: bool = False,
+    threaded: bool = False,
+    description: str = "",
 ) -> Callable[[Factory], Factory]:
     """Register `factory` under `name` (decorator).
 
@@ -64,7 +73,11 @@ def register_deblurrer(
         if name in _REGISTRY:
             raise ValueError(f"deblurrer {name!r} is already registered")
         _REGISTRY[name] = DeblurrerInfo(
-            name=name, factory=factory, needs_psf=needs_psf, description=description
+            name=name,
+            factory=factory,
+            needs_psf=needs_psf,
+            threaded=threaded,
+            description=description,
         )
         return factory
 

@@ -10,6 +10,7 @@ from deblur.registry import available_deblurrers, register_deblurrer
 from deblur.types import Image
 
 FAILING = "_test_failing"
+THREADED = "_test_threaded"
 
 
 class FakeOcr:
@@ -39,6 +40,25 @@ if FAILING not in available_deblurrers():
     @register_deblurrer(FAILING, description="Always raises (tests only).")
     def _make_failing() -> _Failing:
         return _Failing()
+
+
+class _Threaded:
+    """Identity that remembers the ``threads`` its factory was given."""
+
+    name = THREADED
+
+    def __init__(self, threads: int) -> None:
+        self.threads = threads
+
+    def __call__(self, image: Image) -> Image:
+        return image.copy()
+
+
+if THREADED not in available_deblurrers():
+
+    @register_deblurrer(THREADED, threaded=True, description="Tests only.")
+    def _make_threaded(*, threads: int = 0) -> _Threaded:
+        return _Threaded(threads)
 
 
 @pytest.fixture

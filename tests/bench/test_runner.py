@@ -217,3 +217,19 @@ def test_smoke_suite_real_engines(tesseract_binary: str, tmp_path: Path) -> None
     sharp = frame[frame["condition"] == "sharp"].groupby("ocr")["exact"].mean()
     assert sharp["ppocr"] >= 0.8
     assert sharp["tesseract"] >= 0.5
+
+
+@pytest.mark.parametrize("model_threads", [0, 1])
+def test_worker_passes_model_threads_to_threaded_candidates(
+    fake_ocr: None, tiny_suite: Callable[..., SuiteConfig], model_threads: int
+) -> None:
+    from bench.runner import _deblurrer, _init_worker
+    from bench.samples import build_sample
+
+    suite = tiny_suite(candidates=(CandidateConfig(name="_test_threaded"),))
+    _init_worker(suite, None, 0, model_threads)
+    sample = build_sample(suite, 0)
+    threaded = _deblurrer(CandidateConfig(name="_test_threaded"), sample)
+    assert threaded.threads == model_threads  # type: ignore[attr-defined]
+    plain = _deblurrer(CandidateConfig(name="unsharp_mask"), sample)  # takes no threads
+    assert plain.name == "unsharp_mask"

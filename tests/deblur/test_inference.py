@@ -243,3 +243,10 @@ def test_load_runtime_must_be_known() -> None:
 def test_load_onnx_runtime_without_a_shipped_export_is_clear() -> None:
     with pytest.raises(FileNotFoundError, match="no shipped ONNX export"):
         load("plain15", runtime="onnx")
+
+
+def test_onnx_deblurrer_threads_set_the_session() -> None:
+    one = load("default", threads=1)
+    assert one._session.get_session_options().intra_op_num_threads == 1  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match="threads must be >= 0"):
+        load("default", threads=-1)

@@ -37,3 +37,15 @@ def test_register_twice_raises(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     with pytest.raises(ValueError, match="already registered"):
         registry.register_deblurrer("test-once")(_make)
+
+
+def test_model_methods_are_threaded_and_take_threads() -> None:
+    import inspect
+
+    for name in deblur.available_deblurrers():
+        info = deblur.deblurrer_info(name)
+        takes = "threads" in inspect.signature(info.factory).parameters
+        assert info.threaded == takes, name
+    assert {"default", "plain15", "model"} <= {
+        n for n in deblur.available_deblurrers() if deblur.deblurrer_info(n).threaded
+    }
