@@ -138,10 +138,10 @@ def main() -> None:
         f"{full // len(suite.blur.lengths)} per length); candidates "
         f"{', '.join(c.label for c in cands)}; OCR {', '.join(suite.ocr)}. Measured on "
         f"the first {args.limit} samples, extrapolated linearly.", "",
-        f"Machine: {os.cpu_count()} CPU cores, **shared with background training runs** "
-        f"(load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} during this "
-        "measurement), so wall times are pessimistic; CPU times are what the bench "
-        "itself needs.", "",
+        f"Machine: {os.cpu_count()} CPU cores, load average {load[0]:.1f} / "
+        f"{load[1]:.1f} / {load[2]:.1f} during this measurement (the measurement itself "
+        "keeps the cores busy; above the core count, other work shared them and wall "
+        "times are pessimistic). CPU times are what the bench itself needs.", "",
         "## Whole run", "",
         f"`bench.runner.run`, {args.workers} workers, chunk {cfg.chunk}: "
         f"{args.limit} samples in {run_wall:.1f} s wall -> **{run_full:.1f} min** for "
