@@ -185,6 +185,17 @@ def _finished(out_dir: Path) -> int:
         return sum(1 for line in fh if line.endswith(b"\n"))
 
 
+def _run_title(run_dir: Path) -> str:
+    """``"<suite> (<folder>)"`` as ``bench run`` titles it; the folder alone without config."""
+    import json
+
+    try:
+        name = json.loads((run_dir / "config.json").read_text())["suite"]["name"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return run_dir.name
+    return f"{name} ({run_dir.name})"
+
+
 @app.command("report")
 def report_command(
     run_dir: Annotated[Path, typer.Argument(help="A run folder with rows.jsonl.")],
@@ -195,7 +206,7 @@ def report_command(
     try:
         frame = runner.load_rows(run_dir)
         runner.write_per_sample(frame, run_dir)
-        report = _write_report(frame, run_dir, run_dir.name)
+        report = _write_report(frame, run_dir, _run_title(run_dir))
     except _KNOWN as err:
         _fail(err)
         return

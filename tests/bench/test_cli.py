@@ -30,10 +30,12 @@ def test_cli_run_and_report(tmp_path: Path) -> None:
         "three-00000", "three-00001", "three-00002",
     ]  # fmt: skip
     assert (out / "figures" / "examples.png").is_file()
+    first = (out / "report.md").read_text()
     (out / "per_sample.csv").unlink()
     result = runner.invoke(app, ["report", str(out)])
     assert result.exit_code == 0, result.output
     assert (out / "per_sample.csv").is_file()
+    assert (out / "report.md").read_text() == first  # rebuilt, title included
 
 
 def test_cli_list() -> None:
