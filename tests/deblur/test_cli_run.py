@@ -133,3 +133,17 @@ def test_models_lists_architectures() -> None:
     assert "2,876,931" in result.output  # the 2017 network's parameter count
     for arch in ("plain15", "res15", "unet"):
         assert arch in result.output
+
+
+def test_run_folder_with_images_only_in_sub_folders_hints_recursive(
+    model_path: Path, plates: Path, tmp_path: Path
+) -> None:
+    outer = tmp_path / "outer"
+    outer.mkdir()
+    plates.rename(outer / "in")
+    result = runner.invoke(
+        app, ["run", "--model", str(model_path), str(outer), str(tmp_path / "out")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "no images to restore" in result.output and "--recursive" in result.output
+    assert not (tmp_path / "out").exists()
