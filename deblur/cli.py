@@ -371,11 +371,11 @@ def run_command(
     def body() -> list[str]:
         cfg = TileConfig(tile=tile, overlap=overlap)
         jobs = plan_jobs(source, target, recursive=recursive)
+        deblurrer = load(model, tile=cfg, seed_tiling=seed_tiling)  # bad model: say so
         if not jobs:
             hint = "" if recursive else " (images in sub-folders need --recursive)"
             typer.echo(f"no images to restore in {source}{hint}")
             return []
-        deblurrer = load(model, tile=cfg, seed_tiling=seed_tiling)
         start = time.perf_counter()
         results = deblur_jobs(jobs, deblurrer, overwrite=overwrite)
         counts = {"written": 0, "skipped": 0, "failed": 0}
