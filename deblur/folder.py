@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deblur.inference import first_line
-from deblur.io import read_image_native, write_image_native
+from deblur.io import IMAGE_SUFFIXES, read_image_native, write_image_native
 from deblur.types import Deblurrer
 
 __all__ = [
-    "IMAGE_SUFFIXES",
     "Job",
     "FileResult",
     "plan_jobs",
@@ -28,9 +27,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif")
-"""File suffixes `deblur run` treats as images (case-insensitive)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,7 +79,7 @@ def plan_jobs(
     Parameters
     ----------
     source : path-like
-        An image file, or a folder of images (suffixes :data:`IMAGE_SUFFIXES`; hidden
+        An image file, or a folder of images (suffixes :data:`deblur.io.IMAGE_SUFFIXES`; hidden
         and other files are ignored).
     target : path-like
         For a file source: the output file, or an existing folder to write it into

@@ -33,10 +33,14 @@ __all__ = [
     "ImageInfo",
     "read_image_native",
     "write_image_native",
+    "IMAGE_SUFFIXES",
 ]
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif")
+"""File suffixes read as images by folder commands (compared case-insensitively)."""
 
 MAX_PIXELS = 100_000_000
 """Refuse images larger than this many pixels (decompression-bomb guard)."""

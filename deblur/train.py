@@ -33,7 +33,13 @@ from pathlib import Path
 import numpy as np
 
 from deblur.config import BlurConfig, ModelConfig, PlateConfig, TrainConfig
-from deblur.io import atomic_write, atomic_write_bytes, read_image, to_gray
+from deblur.io import (
+    IMAGE_SUFFIXES,
+    atomic_write,
+    atomic_write_bytes,
+    read_image,
+    to_gray,
+)
 from deblur.synth.degrade import make_pair
 from deblur.types import Image
 
@@ -52,7 +58,6 @@ DISTRIBUTE = ("none", "mirrored")
 """Values of ``train(distribute=...)``."""
 
 LOG_FIELDS = ("step", "loss", "val_loss", "val_psnr", "lr", "wall_s", "cpu_s")
-_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 
 
 @dataclass(frozen=True)
@@ -105,7 +110,7 @@ def load_sources(
         raise FileNotFoundError(f"training data folder not found: {folder}")
     if (folder / "sharp").is_dir():
         folder = folder / "sharp"
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in _IMAGE_SUFFIXES)
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if len(files) < 2:
         raise ValueError(
             f"{folder}: need at least 2 sharp images to train, found {len(files)}"

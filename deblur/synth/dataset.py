@@ -29,6 +29,7 @@ from PIL import Image as PILImage
 
 from deblur.config import BlurConfig, PlateConfig
 from deblur.io import (
+    IMAGE_SUFFIXES,
     atomic_write,
     atomic_write_bytes,
     read_image,
@@ -44,7 +45,6 @@ __all__ = [
     "INCOMPLETE",
     "LabelRow",
     "ManifestRow",
-    "IMAGE_SUFFIXES",
     "MANIFEST_COLUMNS",
     "load_labels",
     "iter_dataset",
@@ -62,7 +62,6 @@ OnError = Callable[[Path, Exception], None]
 INCOMPLETE = ".incomplete"
 """Marker file present while a dataset folder is being written (removed at the end)."""
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 MANIFEST_COLUMNS = (
     "file",
     "source",
