@@ -178,7 +178,7 @@ def _deblurrer(cand: CandidateConfig, sample: Sample) -> Deblurrer:
             name = MODEL_LOADER if cand.is_model_file else cand.name
             options: dict[str, Any] = {"path": cand.name} if cand.is_model_file else {}
             if deblurrer_info(name).threaded:
-                options["threads"] = _STATE.get("model_threads", 0)
+                options["threads"] = _STATE["model_threads"]
             cache[cand.name] = get_deblurrer(name, **options)
         return cache[cand.name]
     if sample.psf is None:

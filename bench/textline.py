@@ -206,8 +206,8 @@ def _with_descenders(found: _Found, sized: NDArray[np.bool_]) -> _Found:
         & (np.abs(boxes.top - cap) <= _HEIGHT_TOL * height)
         & (boxes.width <= _MAX_ASPECT * height)
     )
+    gap = _MAX_GAP * height
     for _ in range(2):  # a second pass reaches a second J next to the first ("JJ")
-        gap = _MAX_GAP * height
         near = (boxes.right >= boxes.left[keep].min() - gap) & (
             boxes.left <= boxes.right[keep].max() + gap
         )

@@ -90,9 +90,6 @@ def main() -> None:
     }
     WEIGHTS.mkdir(exist_ok=True)
     shutil.copyfile(run / "model.keras", WEIGHTS / f"{args.name}.keras")
-    (WEIGHTS / f"{args.name}.model_card.json").write_text(
-        json.dumps(card, indent=2) + "\n"
-    )
     if args.onnx:
         from deblur.export import export_onnx
 
@@ -105,9 +102,9 @@ def main() -> None:
             "file": f"{args.name}.onnx",
             "max_abs_error": result.max_abs_error,
         }
-        (WEIGHTS / f"{args.name}.model_card.json").write_text(
-            json.dumps(card, indent=2) + "\n"
-        )
+    (WEIGHTS / f"{args.name}.model_card.json").write_text(
+        json.dumps(card, indent=2) + "\n"
+    )
     size = (WEIGHTS / f"{args.name}.keras").stat().st_size / 1e6
     print(
         f"shipped {args.name}: {stats.params} params, {size:.1f} MB, best val {best['val_psnr']} dB"

@@ -371,7 +371,8 @@ def run_command(
     def body() -> list[str]:
         cfg = TileConfig(tile=tile, overlap=overlap)
         jobs = plan_jobs(source, target, recursive=recursive)
-        deblurrer = load(model, tile=cfg, seed_tiling=seed_tiling)  # bad model: say so
+        # Loaded before the empty-folder check: a bad model is reported either way.
+        deblurrer = load(model, tile=cfg, seed_tiling=seed_tiling)
         if not jobs:
             hint = "" if recursive else " (images in sub-folders need --recursive)"
             typer.echo(f"no images to restore in {source}{hint}")

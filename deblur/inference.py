@@ -294,21 +294,21 @@ def first_line(err: BaseException) -> str:
     return text.splitlines()[0][:300]
 
 
-def shipped_weights() -> list[str]:
-    """Return the names of the model files shipped in ``deblur/weights``."""
-    folder = importlib.resources.files("deblur") / "weights"
-    if not folder.is_dir():
-        return []
-    return sorted(
-        p.name[: -len(".keras")] for p in folder.iterdir() if p.name.endswith(".keras")
-    )
-
-
 RUNTIMES = ("auto", "keras", "onnx")
 
 
 def _weights_dir() -> Path:
     return Path(str(importlib.resources.files("deblur") / "weights"))
+
+
+def shipped_weights() -> list[str]:
+    """Return the names of the model files shipped in ``deblur/weights``."""
+    folder = _weights_dir()
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p.name[: -len(".keras")] for p in folder.iterdir() if p.name.endswith(".keras")
+    )
 
 
 def resolve_model(name_or_path: str | os.PathLike[str]) -> Path:
