@@ -106,7 +106,9 @@ def _background(gray: NDArray[np.uint8]) -> int:
 def _prepare_tesseract(image: Image, cfg: OcrConfig) -> NDArray[np.uint8]:
     """Crop to the text line, gray, resize to ``cfg.height``, binarise, pad."""
     if cfg.tesseract_crop:
-        image = crop_text_region(image, margin=cfg.crop_margin)
+        image = crop_text_region(
+            image, margin=cfg.crop_margin, extend=cfg.tesseract_extend
+        )
     gray = _resize_to_height(to_uint8(to_gray(image)), cfg.height)
     if cfg.tesseract_binarize:
         from skimage.filters import threshold_otsu
@@ -250,7 +252,7 @@ class PpOcr:
     ----------
     cfg : OcrConfig, optional
         Height is fixed by the network (48 px); uses ``ppocr_threads``,
-        ``ppocr_batch``, ``ppocr_crop`` and ``crop_margin``.
+        ``ppocr_batch``, ``ppocr_crop``, ``ppocr_extend`` and ``crop_margin``.
 
     Raises
     ------
@@ -291,8 +293,11 @@ class PpOcr:
         for image in images:
             check_image(image)
         if self.cfg.ppocr_crop:
-            margin = self.cfg.crop_margin
-            images = [crop_text_region(image, margin=margin) for image in images]
+            margin, extend = self.cfg.crop_margin, self.cfg.ppocr_extend
+            images = [
+                crop_text_region(image, margin=margin, extend=extend)
+                for image in images
+            ]
         crops = [_to_bgr_uint8(image) for image in images]
         if not crops:
             return []

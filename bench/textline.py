@@ -35,6 +35,10 @@ _NARROW = 0.3  # width / height below which a component must be a solid stroke (
 _NARROW_FILL = 0.5  # ... filling this much of its box: a slanted border piece does not
 _DESCENDER = 1.5  # a J or Q may reach this many character heights below the cap line
 _MAX_SLOPE = 0.25  # steepest text line followed (about 14 degrees)
+_INNER = 0.15  # extension: rows of the line's band skipped above and below (x height)
+_SPAN = 0.6  # ... a shape must cover this much of the remaining rows
+_SOLID = 0.8  # ... a piece this solid of a component taller than _TALL x height
+_TALL = 1.5  # is the plate border or the scene, not a character
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,6 +79,7 @@ class _Boxes:
     left: NDArray[np.int64]
     right: NDArray[np.int64]
     area: NDArray[np.int64]
+    labels: NDArray[np.int32]  # the label image: component i is ``labels == i + 1``
 
     @property
     def height(self) -> NDArray[np.int64]:
@@ -109,7 +114,7 @@ def _components(mask: NDArray[np.bool_]) -> _Boxes:
     area = np.bincount(labels.ravel(), minlength=count + 1)[1:]
     rows = np.array([(s[0].start, s[0].stop, s[1].start, s[1].stop) for s in slices])
     rows = rows.reshape(-1, 4)
-    return _Boxes(rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3], area)
+    return _Boxes(rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3], area, labels)
 
 
 def _members(
@@ -223,7 +228,59 @@ class _Found:
     boxes: _Boxes
 
 
-def find_text_line(image: Image, *, min_chars: int = 3) -> TextLine | None:
+def _extended_ends(found: _Found) -> tuple[int, int]:
+    """Left and right end of the line, reaching shapes the component test missed.
+
+    On a restored plate a character often touches the plate border or the scene
+    around the plate (a ringing edge closes the gap); its component then spans the
+    whole crop and fails every size test, and the crop cuts it off ("VB71 HZX" read
+    as "1 HZX"). Here the line's band, without its top and bottom ``_INNER`` (where
+    such contacts are), is sampled along the fitted line and cut into components
+    again: shapes that cover most of the band's rows and are no wider than a
+    character, lying within a gap of the line's ends, move those ends out. Solid
+    pieces of a component much taller than the characters (plate border, dark
+    scene) and shapes touching the crop's sides are not characters and stop nothing.
+    """
+    boxes, keep = found.boxes, found.keep
+    height = float(np.median(boxes.height[keep]))
+    rows_n, cols_n = boxes.labels.shape
+    cols = np.arange(cols_n)
+    cap = found.fit[0] * cols + found.fit[1] - height / 2.0
+    offsets = np.arange(round(_INNER * height), round((1 - _INNER) * height))
+    rows = np.clip(np.round(cap + offsets[:, None]).astype(np.int64), 0, rows_n - 1)
+    owners = boxes.labels[rows, cols]  # the band, straightened along the line
+    band = _components(owners > 0)
+    band_h, band_w = band.height, band.width
+    owner_h = np.zeros(boxes.area.size + 1, np.int64)
+    owner_h[1:] = boxes.height
+    tallest = ndimage.maximum(
+        owner_h[owners], band.labels, np.arange(1, band.area.size + 1)
+    )
+    fill = band.area / np.maximum(band_h * band_w, 1)
+    shape = (
+        (band_h >= _SPAN * offsets.size)
+        & (band_w >= 2)
+        & (band_w <= _MAX_ASPECT * height)
+        & (fill >= _MIN_FILL)
+        & ~((fill >= _SOLID) & (np.asarray(tallest) > _TALL * height))
+        & (band.left > 0)
+        & (band.right < cols_n)
+    )
+    left, right = int(boxes.left[keep].min()), int(boxes.right[keep].max())
+    gap = _MAX_GAP * height
+    grown = True
+    while grown:
+        before = (band.right <= left) & (left - band.right <= gap) & shape
+        after = (band.left >= right) & (band.left - right <= gap) & shape
+        grown = bool(before.any() or after.any())
+        left = min(left, int(band.left[before].min(initial=left)))
+        right = max(right, int(band.right[after].max(initial=right)))
+    return left, right
+
+
+def find_text_line(
+    image: Image, *, min_chars: int = 3, extend: bool = False
+) -> TextLine | None:
     """Locate the registration characters of a plate crop.
 
     The luminance is binarised with Otsu's threshold in both polarities; in each, the
@@ -239,6 +296,11 @@ def find_text_line(image: Image, *, min_chars: int = 3) -> TextLine | None:
         A plate crop. Not modified.
     min_chars : int
         Fewest components that make a line.
+    extend : bool
+        Move the line's left and right ends out to character-sized shapes that the
+        component test missed, typically a character that touches the plate border on
+        a restored plate and so merges with it. Top and bottom are unchanged. PP-OCR
+        gains from it; Tesseract reads the border pieces it may add as characters.
 
     Returns
     -------
@@ -272,11 +334,14 @@ def find_text_line(image: Image, *, min_chars: int = 3) -> TextLine | None:
         return None
     best, dark = max(found, key=lambda f: f[0].score)
     keep, boxes = best.keep, best.boxes
+    left, right = int(boxes.left[keep].min()), int(boxes.right[keep].max())
+    if extend:
+        left, right = _extended_ends(best)
     return TextLine(
         top=int(boxes.top[keep].min()),
         bottom=int(boxes.bottom[keep].max()),
-        left=int(boxes.left[keep].min()),
-        right=int(boxes.right[keep].max()),
+        left=left,
+        right=right,
         char_height=float(np.median(boxes.height[keep])),
         count=int(keep.sum()),
         angle=float(np.degrees(np.arctan(best.fit[0]))),
@@ -299,6 +364,7 @@ def crop_text_region(
     margin: float = 0.1,
     deskew: bool = True,
     min_chars: int = 3,
+    extend: bool = False,
 ) -> Image:
     """Return the part of `image` that holds the plate characters.
 
@@ -312,7 +378,7 @@ def crop_text_region(
     deskew : bool
         When the character line is tilted by more than half a degree, rotate the
         image to level it before cropping.
-    min_chars : int
+    min_chars, extend
         Passed to :func:`find_text_line`.
 
     Returns
@@ -337,12 +403,12 @@ def crop_text_region(
     """
     if margin < 0:
         raise ValueError(f"margin must be >= 0, got {margin}")
-    line = find_text_line(image, min_chars=min_chars)
+    line = find_text_line(image, min_chars=min_chars, extend=extend)
     if line is None:
         return image.copy()
     if deskew and abs(line.angle) > 0.5:
         rotated = _rotate(image, line.angle)
-        level = find_text_line(rotated, min_chars=min_chars)
+        level = find_text_line(rotated, min_chars=min_chars, extend=extend)
         if level is not None:
             image, line = rotated, level
     pad = int(round(margin * line.char_height))

@@ -101,7 +101,11 @@ def _accuracy(sets: dict[str, tuple[list[np.ndarray], list[str], bool]]) -> list
                                           tesseract_pad=0, tesseract_binarize=False))),
         ("tesseract", "no crop (pad + binarise kept)",
          TesseractOcr(dataclasses.replace(shipped, tesseract_crop=False))),
-        ("ppocr", "crop (shipped)", PpOcr(shipped)),
+        ("tesseract", "crop, ends extended",
+         TesseractOcr(dataclasses.replace(shipped, tesseract_extend=True))),
+        ("ppocr", "crop, ends extended (shipped)", PpOcr(shipped)),
+        ("ppocr", "crop, strict ends",
+         PpOcr(dataclasses.replace(shipped, ppocr_extend=False))),
         ("ppocr", "no crop", PpOcr(dataclasses.replace(shipped, ppocr_crop=False))),
     ]  # fmt: skip
     lines = ["| engine | preparation | " + " | ".join(sets) + " |",

@@ -147,3 +147,25 @@ def test_find_text_line_ignores_a_sparse_sliver_beside_the_line() -> None:
         plate[row, x : x + 2] = 0.05
     line = find_text_line(plate)
     assert line is not None and (line.left, line.count) == (CHARS[0][0], 6)
+
+
+def test_find_text_line_extend_reaches_a_glyph_merged_with_the_border() -> None:
+    # After restoration the last glyph often touches the frame: its component is the
+    # whole frame, so the strict line stops one glyph early and the crop cuts it off.
+    plate = _plate()
+    last_left, last_right = CHARS[-1]
+    plate[2:TOP, last_left + 4 : last_left + 6] = 0.05  # a stroke up to the frame
+    strict = find_text_line(plate)
+    extended = find_text_line(plate, extend=True)
+    assert strict is not None and strict.right == CHARS[-2][1]
+    assert extended is not None and extended.right == last_right
+    assert (extended.left, extended.top, extended.bottom) == (
+        strict.left, strict.top, strict.bottom,
+    )  # fmt: skip
+
+
+def test_find_text_line_extend_ignores_frame_and_band() -> None:
+    # The frame's sides and the EU-like band are solid pieces of tall components.
+    assert find_text_line(_plate(), extend=True) == find_text_line(_plate())
+    crop = crop_text_region(_plate(), margin=0.0, extend=True)
+    assert crop.shape == (BOTTOM - TOP, CHARS[-1][1] - CHARS[0][0])
