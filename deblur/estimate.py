@@ -15,10 +15,11 @@ error 0.78 -> 0.38 degrees), and a slight Gaussian smoothing of the cepstrum (si
 0.7 px). The last matters most for long near-vertical blurs: their valley is several
 pixels wide but shallow, and one-pixel spikes from the plate's own texture (character
 pitch, border) used to win the argmin, nearly always at a shorter length. Gross misses
-4.2% -> 3.0%, and 5 -> 1 of 144 at 13-21 px; blind Wiener then reads 100% of the 13-21
-px plates with PP-OCR (98.6% without the smoothing, 89.6% with the Hann window). On
-the default suite itself (seed 2024, not used for tuning): gross misses 4.8% -> 1.5%,
-blind Wiener PP-OCR at 13-21 px 91.0% -> 97.2%.
+4.2% -> 3.0%, and 5 -> 1 of 144 at 13-21 px; blind Wiener's PP-OCR exact match at
+13-21 px 97.9% -> 99.3%. On the default suite itself (seed 2024, not used for
+tuning): gross misses 4.8% -> 1.5%, blind Wiener PP-OCR at 13-21 px 91.7% -> 97.2%
+(oracle Wiener 98.6%). ``benchmarks/psf_estimate.py`` measures all of this
+(``results/psf_estimate.md``).
 """
 
 from __future__ import annotations
