@@ -40,6 +40,7 @@ __all__ = [
     "by_blur_length",
     "gap_closed",
     "compare_runs",
+    "read_per_sample",
 ]
 
 PER_SAMPLE_COLUMNS = (
@@ -261,6 +262,22 @@ def gap_closed(
     return gaps[order]
 
 
+def read_per_sample(run_dir: str | Path) -> pd.DataFrame:
+    """Read ``run_dir/per_sample.csv`` as written by the runner.
+
+    Empty cells (no error, no prediction) are read as NaN, the text "NA" as text.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the run folder has no ``per_sample.csv``.
+    """
+    path = Path(run_dir) / "per_sample.csv"
+    if not path.is_file():
+        raise FileNotFoundError(f"run folder has no per_sample.csv: {path}")
+    return pd.read_csv(path, keep_default_na=False, na_values=[""])
+
+
 def compare_runs(
     run_dirs: Sequence[Path],
     *,
@@ -301,10 +318,7 @@ def compare_runs(
     key = ["ocr", "condition", "method"]
     merged: pd.DataFrame | None = None
     for name, run_dir in zip(names, run_dirs, strict=True):
-        path = Path(run_dir) / "per_sample.csv"
-        if not path.is_file():
-            raise FileNotFoundError(f"run folder has no per_sample.csv: {path}")
-        summary = summarize(pd.read_csv(path, keep_default_na=False, na_values=[""]))
+        summary = summarize(read_per_sample(run_dir))
         part = summary[[*key, *metrics]].rename(
             columns={m: f"{m}@{name}" for m in metrics}
         )

@@ -228,8 +228,8 @@ class _Found:
     boxes: _Boxes
 
 
-def _extended_ends(found: _Found) -> tuple[int, int]:
-    """Left and right end of the line, reaching shapes the component test missed.
+def _extended_ends(found: _Found, left: int, right: int) -> tuple[int, int]:
+    """The line's ends `left` and `right`, moved out to shapes the test missed.
 
     On a restored plate a character often touches the plate border or the scene
     around the plate (a ringing edge closes the gap); its component then spans the
@@ -266,7 +266,6 @@ def _extended_ends(found: _Found) -> tuple[int, int]:
         & (band.left > 0)
         & (band.right < cols_n)
     )
-    left, right = int(boxes.left[keep].min()), int(boxes.right[keep].max())
     gap = _MAX_GAP * height
     grown = True
     while grown:
@@ -336,7 +335,7 @@ def find_text_line(
     keep, boxes = best.keep, best.boxes
     left, right = int(boxes.left[keep].min()), int(boxes.right[keep].max())
     if extend:
-        left, right = _extended_ends(best)
+        left, right = _extended_ends(best, left, right)
     return TextLine(
         top=int(boxes.top[keep].min()),
         bottom=int(boxes.bottom[keep].max()),

@@ -16,16 +16,21 @@ from pathlib import Path
 
 import pandas as pd
 
+from bench.aggregate import read_per_sample, summarize
+
 MIDDLE = (13.0, 17.0, 21.0)
 METHODS = ("sharp", "default", "wiener", "blind_wiener", "blurred")
 
 
-def _cell(frame: pd.DataFrame) -> str:
-    middle = frame[frame["blur_length"].isin(MIDDLE)]
-    return (
-        f"{frame['exact'].mean():.1%} / {middle['exact'].mean():.1%} "
-        f"({int(middle['exact'].sum())}/{len(middle)})"
-    )
+def _cells(frame: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """ "all / 13-21 px (reads/plates)" per (ocr, method), from bench's own summary."""
+    whole = summarize(frame).set_index(["ocr", "method"])
+    middle = summarize(frame[frame["blur_length"].isin(MIDDLE)])
+    return {
+        (row.ocr, row.method): f"{whole.at[(row.ocr, row.method), 'exact']:.1%} / "
+        f"{row.exact:.1%} ({round(row.exact * row.n)}/{row.n})"
+        for row in middle.itertuples()
+    }
 
 
 def main() -> None:
@@ -34,13 +39,11 @@ def main() -> None:
     parser.add_argument("runs", type=Path, nargs="+")
     parser.add_argument("--out", type=Path, default=Path("results/seeds.md"))
     args = parser.parse_args()
-    frames = []
-    for run in args.runs:
-        frame = pd.read_csv(run / "per_sample.csv", keep_default_na=False,
-                            na_values=[""])  # fmt: skip
-        frames.append(frame[frame["error"].isna() | (frame["error"] == "")])
+    frames = [read_per_sample(run) for run in args.runs]
     names = [str(f["suite"].iloc[0]) for f in frames]
-    pooled = pd.concat(frames)
+    cells = [_cells(f) for f in frames]
+    pooled = _cells(pd.concat(frames))
+    engines = sorted({ocr for ocr, _ in pooled})
     lines = [
         "# One generator, several seeds",
         "",
@@ -51,16 +54,13 @@ def main() -> None:
         + ".",
         "",
     ]
-    for ocr in sorted(pooled["ocr"].unique()):
+    for ocr in engines:
         lines += [f"## {ocr}", "",
                   "| method | " + " | ".join(names) + " | pooled |",
                   "|---|" + "---|" * (len(names) + 1)]  # fmt: skip
         for method in METHODS:
-            cells = [
-                _cell(f[(f["ocr"] == ocr) & (f["method"] == method)]) for f in frames
-            ]
-            both = pooled[(pooled["ocr"] == ocr) & (pooled["method"] == method)]
-            lines.append(f"| {method} | " + " | ".join(cells) + f" | {_cell(both)} |")
+            row = [c[(ocr, method)] for c in (*cells, pooled)]
+            lines.append(f"| {method} | " + " | ".join(row) + " |")
         lines.append("")
     text = "\n".join(lines)
     print(text)

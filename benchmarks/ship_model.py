@@ -30,11 +30,9 @@ WEIGHTS = Path(__file__).resolve().parents[1] / "deblur" / "weights"
 
 
 def _scores(bench_dir: Path, method: str) -> dict:
-    from bench.aggregate import by_blur_length, gap_closed, summarize
+    from bench.aggregate import by_blur_length, gap_closed, read_per_sample, summarize
 
-    frame = pd.read_csv(
-        bench_dir / "per_sample.csv", keep_default_na=False, na_values=[""]
-    )
+    frame = read_per_sample(bench_dir)
     summary = summarize(frame)
     keep = summary[summary["method"].isin([method, "sharp", "blurred"])]
     lengths = by_blur_length(frame)

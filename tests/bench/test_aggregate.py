@@ -14,6 +14,7 @@ from bench.aggregate import (
     by_blur_length,
     compare_runs,
     gap_closed,
+    read_per_sample,
     summarize,
 )
 
@@ -253,3 +254,14 @@ def test_compare_runs_errors(tmp_path: Path) -> None:
     (tmp_path / "b" / "a").mkdir()
     with pytest.raises(ValueError, match="unique"):
         compare_runs([tmp_path / "a", tmp_path / "b" / "a"])
+
+
+def test_read_per_sample_keeps_na_text_and_reads_empty_as_missing(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "per_sample.csv").write_text("text,prediction,error\nNA12,NA,\n")
+    frame = read_per_sample(tmp_path)
+    assert frame.loc[0, "prediction"] == "NA" and frame.loc[0, "text"] == "NA12"
+    assert pd.isna(frame.loc[0, "error"])
+    with pytest.raises(FileNotFoundError, match="per_sample.csv"):
+        read_per_sample(tmp_path / "missing")
