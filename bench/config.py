@@ -87,6 +87,11 @@ class OcrConfig:
         widest crop, so larger batches cost more CPU (measured 32 ms/crop at 1 or 4,
         52 ms at 16, 74 ms at 32, same readings) and 1 makes each reading independent
         of what else is in the batch.
+    ppocr_alphabet : str
+        Characters the PP-OCR recogniser may output, as Tesseract's whitelist does
+        (its dictionary holds 6,623 characters, mostly Chinese). Lower-case letters
+        are read as their upper case. Plate letters, digits, space and hyphen by
+        default; ``""`` keeps the whole dictionary.
     """
 
     height: int = 64
@@ -101,6 +106,7 @@ class OcrConfig:
     crop_margin: float = 0.1
     ppocr_threads: int = 1
     ppocr_batch: int = 1
+    ppocr_alphabet: str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -"
 
     def __post_init__(self) -> None:
         if not 16 <= self.height <= 512:
@@ -119,6 +125,10 @@ class OcrConfig:
             raise ValueError(f"ppocr_threads must be >= 0, got {self.ppocr_threads}")
         if self.ppocr_batch < 1:
             raise ValueError(f"ppocr_batch must be >= 1, got {self.ppocr_batch}")
+        if len(set(self.ppocr_alphabet)) != len(self.ppocr_alphabet):
+            raise ValueError(
+                f"ppocr_alphabet repeats a character: {self.ppocr_alphabet!r}"
+            )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -252,12 +252,15 @@ class PpOcr:
     ----------
     cfg : OcrConfig, optional
         Height is fixed by the network (48 px); uses ``ppocr_threads``,
-        ``ppocr_batch``, ``ppocr_crop``, ``ppocr_extend`` and ``crop_margin``.
+        ``ppocr_batch``, ``ppocr_crop``, ``ppocr_extend``, ``ppocr_alphabet`` and
+        ``crop_margin``.
 
     Raises
     ------
     OcrNotAvailableError
         If ``rapidocr_onnxruntime`` is not installed.
+    ValueError
+        If ``cfg.ppocr_alphabet`` holds a character the recogniser cannot output.
 
     References
     ----------
@@ -280,9 +283,14 @@ class PpOcr:
         if self.cfg.ppocr_threads:
             options["intra_op_num_threads"] = self.cfg.ppocr_threads
             options["inter_op_num_threads"] = 1
-        self._recognize: Callable[[list[NDArray[np.uint8]]], Any] = RapidOCR(
-            **options
-        ).text_rec
+        recognizer = RapidOCR(**options).text_rec
+        if self.cfg.ppocr_alphabet:
+            recognizer.session = _AlphabetSession(
+                recognizer.session,
+                recognizer.postprocess_op.character,
+                self.cfg.ppocr_alphabet,
+            )
+        self._recognize: Callable[[list[NDArray[np.uint8]]], Any] = recognizer
 
     def __call__(self, image: Image) -> str:
         """Read one crop."""
@@ -303,6 +311,38 @@ class PpOcr:
             return []
         results, _elapsed = self._recognize(crops)
         return [str(text) for text, _score in results]
+
+
+class _AlphabetSession:
+    """Wrap the recogniser's ONNX session so CTC decoding sees only `alphabet`.
+
+    The session returns per-column class probabilities; columns outside the alphabet
+    (and the CTC blank) are zeroed, and each lower-case letter's probability is added
+    to its upper case, so greedy decoding picks the likeliest allowed character.
+    """
+
+    def __init__(self, session: Any, characters: Sequence[str], alphabet: str) -> None:
+        index = {char: i for i, char in enumerate(characters)}  # 0 is the CTC blank
+        missing = [char for char in alphabet if char not in index]
+        if missing:
+            raise ValueError(
+                f"ppocr_alphabet holds characters PP-OCR cannot output: {missing}"
+            )
+        self._session = session
+        self._keep = np.array([0] + [index[char] for char in alphabet])
+        self._fold = [
+            (index[char.lower()], index[char])
+            for char in alphabet
+            if char.isupper() and char.lower() in index
+        ]
+
+    def __call__(self, batch: NDArray[np.float32]) -> list[NDArray[np.float32]]:
+        probs = self._session(batch)[0]
+        out = np.zeros_like(probs)
+        out[..., self._keep] = probs[..., self._keep]
+        for lower, upper in self._fold:
+            out[..., upper] += probs[..., lower]
+        return [out]
 
 
 def _to_bgr_uint8(image: Image) -> NDArray[np.uint8]:

@@ -89,6 +89,31 @@ def test_ppocr_reads_sharp_plates(sharp_plates) -> None:  # type: ignore[no-unty
     assert normalize_plate_text(engine(gray)) == normalize_plate_text(labels[0])
 
 
+def test_ppocr_outputs_only_its_alphabet(sharp_plates) -> None:  # type: ignore[no-untyped-def]
+    images, _labels = sharp_plates
+    digits = get_ocr("ppocr", cfg=OcrConfig(ppocr_alphabet="0123456789"))
+    texts = digits.read_batch(images[:4])
+    assert all(set(text) <= set("0123456789") for text in texts)
+    assert any(text for text in texts)
+
+
+def test_ppocr_alphabet_folds_lower_case_and_masks_the_rest() -> None:
+    from bench.ocr import _AlphabetSession
+
+    characters = ["blank", "a", "A", "b", "8", "x"]
+    probs = np.array([[[0.1, 0.3, 0.2, 0.0, 0.0, 0.4]]], np.float32)  # x wins
+    session = _AlphabetSession(lambda batch: [probs], characters, "A8")
+    out = session(np.zeros((1, 3, 48, 8), np.float32))[0]
+    np.testing.assert_allclose(out[0, 0], [0.1, 0.0, 0.5, 0.0, 0.0, 0.0])
+    with pytest.raises(ValueError, match=r"\['Q'\]"):
+        _AlphabetSession(lambda batch: [probs], characters, "AQ")
+
+
+def test_ppocr_alphabet_rejects_repeats() -> None:
+    with pytest.raises(ValueError, match="repeats"):
+        OcrConfig(ppocr_alphabet="AA")
+
+
 def test_ocr_rejects_non_float() -> None:
     with pytest.raises(TypeError, match="float32"):
         get_ocr("ppocr").read_batch([np.zeros((8, 8), np.uint8)])  # type: ignore[list-item]
