@@ -291,6 +291,14 @@ class TrainConfig:
         model does not learn that every plate is crisp black on white. 0 disables.
     init : str or None
         Path of a ``.keras`` model whose weights initialise the run (fine-tuning).
+    ocr_weight : float
+        Weight of the OCR-aware term: the CTC loss of the frozen plate reader
+        ``reader`` (:mod:`deblur.reader`) on each restored plate, added to the pixel
+        loss. Above 0, a step trains on ``batch`` whole plates of one size instead of
+        patches (``patch`` is unused), and the plates' texts are needed. 0 disables.
+    reader : str
+        That reader: a name shipped in ``deblur/weights/readers/`` or a ``.keras``
+        path (:func:`deblur.reader.load_reader`).
     """
 
     steps: int = 20_000
@@ -308,6 +316,8 @@ class TrainConfig:
     photometric: float = 0.0
     init: str | None = None
     degradations: tuple[BlurConfig, ...] = field(default_factory=_default_mix)
+    ocr_weight: float = 0.0
+    reader: str = "plate"
 
     def __post_init__(self) -> None:
         if self.steps < 1:
@@ -337,6 +347,8 @@ class TrainConfig:
         _check_range("photometric", self.photometric, 0.0, 1.0)
         if not self.degradations:
             raise ValueError("degradations must not be empty")
+        if self.ocr_weight < 0:
+            raise ValueError(f"ocr_weight must be >= 0, got {self.ocr_weight}")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,7 +8,8 @@ the same data as an uninterrupted one.
 Output folder layout::
 
     out/
-      model.keras            best model by validation PSNR (saved atomically)
+      model.keras            best model by validation PSNR, or with ``ocr_weight`` by
+                             validation loss (pixel + OCR term); saved atomically
       model_config.json      dataclasses.asdict(ModelConfig)
       train_config.json      dataclasses.asdict(TrainConfig) + data source
       log.csv                step, loss, val_loss, val_psnr, lr, wall_s, cpu_s
@@ -29,6 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -75,9 +77,7 @@ def synthetic_sources(
     count: int, *, seed: int, cfg: PlateConfig | None = None
 ) -> list[Image]:
     """Render `count` sharp synthetic plates (RGB) to train on."""
-    from deblur.synth.plates import make_plates
-
-    return [sample.image for sample in make_plates(count, cfg or PlateConfig(), seed)]
+    return _synthetic_plates(count, seed=seed, cfg=cfg)[0]
 
 
 def load_sources(
@@ -149,6 +149,8 @@ class PairSampler:
     photometric : float
         Strength of the random photometric change of each source (see
         ``TrainConfig.photometric``).
+    texts : sequence of str, optional
+        Each source's plate text, needed by :meth:`plate_batch`.
     """
 
     def __init__(
@@ -160,8 +162,14 @@ class PairSampler:
         channels: int,
         guide: str = "none",
         photometric: float = 0.0,
+        texts: Sequence[str] | None = None,
     ) -> None:
         self.sources = list(sources)
+        if texts is not None and len(texts) != len(self.sources):
+            raise ValueError(
+                f"got {len(texts)} texts for {len(self.sources)} source images"
+            )
+        self.texts = None if texts is None else list(texts)
         self.photometric = photometric
         self.degradations = list(degradations)
         weights = np.array([d.weight for d in self.degradations], dtype=np.float64)
@@ -174,8 +182,13 @@ class PairSampler:
 
             self.guide = get_deblurrer(guide)
 
-    def pair(self, index: int, rng: np.random.Generator) -> tuple[Image, Image]:
-        """Degrade source `index` with one draw and cut one matching patch."""
+    def pair(
+        self, index: int, rng: np.random.Generator, *, whole: bool = False
+    ) -> tuple[Image, Image]:
+        """Degrade source `index` with one draw and cut one matching patch.
+
+        With `whole`, the whole (blurred, sharp) plate is returned instead.
+        """
         cfg = self.degradations[int(rng.choice(len(self.degradations), p=self.probs))]
         source = self.sources[index]
         if self.photometric > 0:
@@ -186,6 +199,8 @@ class PairSampler:
             sharp, blurred = to_gray(sharp)[..., None], to_gray(blurred)[..., None]
         if self.guide is not None:
             blurred = np.concatenate([blurred, self.guide(blurred)], axis=2)
+        if whole:
+            return blurred, sharp
         ph, pw = self.patch
         pad = (
             (0, max(0, ph - sharp.shape[0])),
@@ -211,6 +226,38 @@ class PairSampler:
             np.stack([p[0] for p in pairs]).astype(np.float32),
             np.stack([p[1] for p in pairs]).astype(np.float32),
         )
+
+    def plate_batch(
+        self, indices: Sequence[int] | np.ndarray, size: int, rng: np.random.Generator
+    ) -> PlateBatch:
+        """Return ``size`` whole plates of one size (that of a random pick).
+
+        Raises
+        ------
+        ValueError
+            If the sampler was built without ``texts``.
+        """
+        if self.texts is None:
+            raise ValueError("whole-plate batches need the plate texts")
+        indices = np.asarray(indices)
+        shape = self.sources[int(rng.choice(indices))].shape
+        same = [int(i) for i in indices if self.sources[int(i)].shape == shape]
+        picks = rng.choice(np.asarray(same), size=size)
+        pairs = [self.pair(int(i), rng, whole=True) for i in picks]
+        return PlateBatch(
+            blurred=np.stack([p[0] for p in pairs]).astype(np.float32),
+            sharp=np.stack([p[1] for p in pairs]).astype(np.float32),
+            texts=[self.texts[int(i)] for i in picks],
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlateBatch:
+    """Whole degraded plates, their sharp originals (``(N, H, W, C)``) and texts."""
+
+    blurred: np.ndarray
+    sharp: np.ndarray
+    texts: list[str]
 
 
 def _photometric(image: Image, strength: float, rng: np.random.Generator) -> Image:
@@ -302,27 +349,58 @@ def make_loss(cfg: TrainConfig):  # noqa: ANN201 - returns a backend function
     return loss
 
 
+def _step_arrays(
+    sampler: PairSampler,
+    indices: np.ndarray,
+    cfg: TrainConfig,
+    rng: np.random.Generator,
+    *,
+    multiple: int,
+) -> tuple[np.ndarray, ...]:
+    """The arrays one train step takes: ``(x, y)`` patches, or with ``ocr_weight``
+    ``(x, y, labels, lengths)``: whole plates padded to `multiple`, encoded texts."""
+    if not cfg.ocr_weight:
+        return sampler.batch(indices, cfg.batch, rng)
+    from deblur.reader import encode_texts
+    from deblur.tiling import pad_to
+
+    plates = sampler.plate_batch(indices, cfg.batch, rng)
+    _, height, width, _ = plates.blurred.shape
+    height, width = -(-height // multiple) * multiple, -(-width // multiple) * multiple
+    labels, lengths = encode_texts(plates.texts)
+    return (
+        pad_to(plates.blurred, height, width),
+        pad_to(plates.sharp, height, width),
+        labels,
+        lengths,
+    )
+
+
 def _batches(
-    sampler: PairSampler, indices: np.ndarray, cfg: TrainConfig, start: int
-) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
-    """Yield the batch of every step from `start`, preparing the next one in a thread.
+    sampler: PairSampler,
+    indices: np.ndarray,
+    cfg: TrainConfig,
+    start: int,
+    *,
+    multiple: int,
+) -> Iterator[tuple[int, tuple[np.ndarray, ...]]]:
+    """Yield the arrays of every step from `start`, preparing the next in a thread.
 
     The batch of step ``s`` depends only on ``(cfg.seed, s)``, so prefetching changes
     nothing but the wall time (numpy and the FFTs release the GIL while TF trains).
     """
 
-    def make(step: int) -> tuple[np.ndarray, np.ndarray]:
-        return sampler.batch(
-            indices, cfg.batch, np.random.default_rng([cfg.seed, step])
-        )
+    def make(step: int) -> tuple[np.ndarray, ...]:
+        rng = np.random.default_rng([cfg.seed, step])
+        return _step_arrays(sampler, indices, cfg, rng, multiple=multiple)
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(make, start) if start < cfg.steps else None
         for step in range(start, cfg.steps):
             assert pending is not None
-            x, y = pending.result()
+            arrays = pending.result()
             pending = pool.submit(make, step + 1) if step + 1 < cfg.steps else None
-            yield step, x, y
+            yield step, arrays
 
 
 def train(
@@ -331,6 +409,7 @@ def train(
     out_dir: str | os.PathLike[str],
     *,
     sources: Sequence[Image] | None = None,
+    texts: Sequence[str] | None = None,
     data_description: str = "synthetic",
     resume: bool = False,
     distribute: str = "none",
@@ -347,6 +426,9 @@ def train(
         Output folder (see the module docstring for its layout).
     sources : sequence of Image, optional
         Sharp training images; ``cfg.plates`` synthetic plates when None.
+    texts : sequence of str, optional
+        The plate text of each of `sources`, needed when ``cfg.ocr_weight > 0``
+        (synthetic plates bring their own).
     data_description : str
         Recorded in ``train_config.json`` (e.g. the data folder).
     resume : bool
@@ -369,14 +451,24 @@ def train(
         If `out_dir` holds a previous run and `resume` is False.
     ValueError
         If the saved configs differ from the given ones when resuming, `distribute`
-        is unknown, or ``cfg.batch`` is not a multiple of the number of replicas.
+        is unknown, ``cfg.batch`` is not a multiple of the number of replicas, or
+        ``cfg.ocr_weight`` is set without `texts` for `sources` or with `distribute`.
     """
     import keras
     import tensorflow as tf
 
+    from deblur.inference import model_multiple
     from deblur.models import build_model
+    from deblur.reader import reader_ctc_loss
 
     strategy = _strategy(distribute, cfg.batch)
+    if cfg.ocr_weight and strategy is not None:
+        raise ValueError("ocr_weight is not supported with distribute='mirrored'")
+    if cfg.ocr_weight and sources is not None and texts is None:
+        raise ValueError(
+            "ocr_weight needs the plate text of every training image; "
+            "train on synthetic plates or pass their texts"
+        )
     out = Path(out_dir)
     ckpt_dir = out / "checkpoints"
     configs = {
@@ -389,7 +481,7 @@ def train(
         _write_json(out / name, data)
 
     if sources is None:
-        sources = synthetic_sources(cfg.plates, seed=cfg.seed)
+        sources, texts = _synthetic_plates(cfg.plates, seed=cfg.seed)
     train_idx, val_idx = _split(len(sources), cfg.val_fraction, cfg.seed)
     sampler = PairSampler(
         sources,
@@ -398,9 +490,7 @@ def train(
         channels=model_cfg.channels,
         guide=model_cfg.guide,
         photometric=cfg.photometric,
-    )
-    val_x, val_y = sampler.batch(
-        val_idx, max(64, cfg.batch), np.random.default_rng([cfg.seed, 2**31])
+        texts=texts,
     )
 
     with strategy.scope() if strategy else contextlib.nullcontext():
@@ -410,6 +500,7 @@ def train(
             from deblur.inference import load_keras_model
 
             model.set_weights(load_keras_model(cfg.init).get_weights())
+        multiple = model_multiple(model)
         warmup = min(500, max(1, cfg.steps // 20))
         schedule = keras.optimizers.schedules.CosineDecay(
             0.0,
@@ -425,6 +516,7 @@ def train(
         wall_var = tf.Variable(0.0, dtype=tf.float64, trainable=False)
         cpu_var = tf.Variable(0.0, dtype=tf.float64, trainable=False)
         best_var = tf.Variable(-np.inf, dtype=tf.float64, trainable=False)
+        best_psnr_var = tf.Variable(-np.inf, dtype=tf.float64, trainable=False)
         stale_var = tf.Variable(0, dtype=tf.int64, trainable=False)
         ckpt = tf.train.Checkpoint(
             model=model,
@@ -433,6 +525,7 @@ def train(
             wall=wall_var,
             cpu=cpu_var,
             best=best_var,
+            best_psnr=best_psnr_var,
             stale=stale_var,
         )
         manager = tf.train.CheckpointManager(ckpt, str(ckpt_dir), max_to_keep=2)
@@ -446,16 +539,16 @@ def train(
             )
     start = int(step_var.numpy())
     log_rows = _read_log(out / "log.csv", start)
-
-    @tf.function(reduce_retracing=True)
-    def train_step(x, y):  # noqa: ANN001, ANN202 - tensors
-        with tf.GradientTape() as tape:
-            loss = loss_fn(y, model(x, training=True))
-        grads = tape.gradient(loss, model.trainable_variables)
-        grads, _ = tf.clip_by_global_norm(grads, 1.0)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
-        return loss
-
+    val_cfg = dataclasses.replace(cfg, batch=max(64, cfg.batch))
+    val_x, val_y, *val_labels = _step_arrays(
+        sampler,
+        val_idx,
+        val_cfg,
+        np.random.default_rng([cfg.seed, 2**31]),
+        multiple=multiple,
+    )
+    reader = _load_reader(cfg)
+    train_step = _train_step(model, optimizer, cfg, reader)
     if strategy is not None:
         train_step = _mirrored_step(strategy, model, optimizer, loss_fn)
 
@@ -469,20 +562,25 @@ def train(
     )
     running: list[float] = []
     step = start
-    for step, x, y in _batches(sampler, train_idx, cfg, start):
-        running.append(float(train_step(x, y)))
+    for step, arrays in _batches(sampler, train_idx, cfg, start, multiple=multiple):
+        running.append(float(train_step(*arrays)))
         done = step + 1
         if done % cfg.val_every and done != cfg.steps:
             continue
         restored = np.clip(predict(val_x).numpy(), 0, 1)
         val_loss = float(loss_fn(val_y, restored))
+        if reader is not None:
+            ctc = reader_ctc_loss(reader(restored, training=False), *val_labels)
+            val_loss += cfg.ocr_weight * float(np.mean(ctc))
         mse = np.mean((restored - val_y) ** 2, axis=(1, 2, 3))
         val_psnr = float(np.mean(10 * np.log10(1.0 / np.maximum(mse, 1e-10))))
         step_var.assign(done)
         wall_var.assign(time.perf_counter() - wall0)
         cpu_var.assign(time.process_time() - cpu0)
-        if val_psnr > float(best_var.numpy()):
-            best_var.assign(val_psnr)
+        score = -val_loss if reader is not None else val_psnr
+        if score > float(best_var.numpy()):
+            best_var.assign(score)
+            best_psnr_var.assign(val_psnr)
             stale_var.assign(0)
             _save_model(model, out / "model.keras")
         else:
@@ -512,10 +610,62 @@ def train(
     return TrainResult(
         out_dir=out,
         steps=int(step_var.numpy()),
-        best_val_psnr=float(best_var.numpy()),
+        best_val_psnr=float(best_psnr_var.numpy()),
         wall_s=float(wall_var.numpy()),
         cpu_s=float(cpu_var.numpy()),
     )
+
+
+def _synthetic_plates(
+    count: int, *, seed: int, cfg: PlateConfig | None = None
+) -> tuple[list[Image], list[str]]:
+    """The images of :func:`synthetic_sources` and their plate texts."""
+    from deblur.synth.plates import make_plates
+
+    plates = list(make_plates(count, cfg or PlateConfig(), seed))
+    return [plate.image for plate in plates], [plate.text for plate in plates]
+
+
+def _load_reader(cfg: TrainConfig) -> Any:  # Any: keras.Model or None
+    """The frozen plate reader of ``cfg.reader``; None without ``cfg.ocr_weight``."""
+    if not cfg.ocr_weight:
+        return None
+    from deblur.reader import load_reader
+
+    reader = load_reader(cfg.reader)
+    reader.trainable = False
+    return reader
+
+
+def _train_step(model, optimizer, cfg: TrainConfig, reader):  # noqa: ANN001, ANN202
+    """One optimiser step on ``(x, y)``, or with a `reader` on
+    ``(x, y, labels, lengths)``: the pixel loss plus ``cfg.ocr_weight`` times the
+    frozen reader's mean CTC loss on the restored plates (grey; RGB is averaged)."""
+    import tensorflow as tf
+
+    from deblur.reader import reader_ctc_loss
+
+    loss_fn = make_loss(cfg)
+
+    def total(x, y, *labels):  # noqa: ANN001, ANN002, ANN202 - tensors
+        restored = model(x, training=True)
+        loss = loss_fn(y, restored)
+        if reader is not None:
+            gray = tf.reduce_mean(restored, axis=-1, keepdims=True)
+            ctc = reader_ctc_loss(reader(gray, training=False), *labels)
+            loss = loss + cfg.ocr_weight * tf.reduce_mean(ctc)
+        return loss
+
+    @tf.function(reduce_retracing=True)
+    def step(x, y, *labels):  # noqa: ANN001, ANN002, ANN202 - tensors
+        with tf.GradientTape() as tape:
+            loss = total(x, y, *labels)
+        grads = tape.gradient(loss, model.trainable_variables)
+        grads, _ = tf.clip_by_global_norm(grads, 1.0)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+        return loss
+
+    return step
 
 
 def _strategy(distribute: str, batch: int):  # noqa: ANN202 - tf.distribute.Strategy

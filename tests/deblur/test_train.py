@@ -138,3 +138,76 @@ def test_train_init_loads_weights(tmp_path: Path, sources: list[np.ndarray]) -> 
     trained = keras.saving.load_model(tmp_path / "run" / "model.keras", compile=False)
     for a, b in zip(start.get_weights(), trained.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_pair_sampler_plate_batch_is_one_size_with_texts() -> None:
+    rng = np.random.default_rng(1)
+    sources = [rng.random(shape).astype(np.float32) for shape in [(20, 40, 3)] * 3]
+    sources.append(rng.random((24, 40, 3)).astype(np.float32))
+    texts = ["AB1", "CD2", "EF3", "GH4"]
+    sampler = PairSampler(
+        sources, CFG.degradations, patch=(8, 8), channels=1, texts=texts
+    )
+    for seed in range(5):
+        batch = sampler.plate_batch([0, 1, 2, 3], 4, np.random.default_rng(seed))
+        assert batch.blurred.shape[1:3] == batch.sharp.shape[1:3]
+        assert batch.blurred.shape[1:3] in ((20, 40), (24, 40))
+        sizes = {(20, 40): set(texts[:3]), (24, 40): {"GH4"}}
+        assert set(batch.texts) <= sizes[batch.blurred.shape[1:3]]
+    with pytest.raises(ValueError, match="texts"):
+        PairSampler(sources, CFG.degradations, patch=(8, 8), channels=1).plate_batch(
+            [0], 1, np.random.default_rng(0)
+        )
+
+
+@pytest.fixture
+def reader_path(tmp_path: Path) -> Path:
+    """An untrained plate reader: its CTC loss is still a differentiable term."""
+    from deblur.reader import build_reader
+
+    path = tmp_path / "reader.keras"
+    build_reader().save(path)
+    return path
+
+
+def test_ocr_weight_adds_the_readers_ctc_loss(reader_path: Path) -> None:
+    import keras
+
+    from deblur.models import build_model
+    from deblur.reader import encode_texts, reader_ctc_loss
+
+    rng = np.random.default_rng(2)
+    x = rng.random((2, 24, 48, 1)).astype(np.float32)
+    y = rng.random((2, 24, 48, 1)).astype(np.float32)
+    labels, lengths = encode_texts(["AB 12", "7Z"])
+    reader = keras.saving.load_model(reader_path, compile=False)
+    losses, ctcs = [], []
+    for weight in (0.0, 0.5):
+        keras.utils.set_random_seed(0)
+        model = build_model(MODEL)
+        restored = model(x, training=True)
+        logits = reader(restored, training=False)
+        ctcs.append(float(np.mean(reader_ctc_loss(logits, labels, lengths))))
+        cfg = TrainConfig(**{**CFG.__dict__, "ocr_weight": weight})
+        cfg = TrainConfig(**{**cfg.__dict__, "reader": str(reader_path)})
+        reader_or_none = train_module._load_reader(cfg)
+        step = train_module._train_step(
+            model, keras.optimizers.Adam(0.0), cfg, reader_or_none
+        )
+        arrays = (x, y, labels, lengths) if weight else (x, y)
+        losses.append(float(step(*arrays)))
+    assert ctcs[0] == pytest.approx(ctcs[1]) and ctcs[0] > 0
+    assert losses[1] - losses[0] == pytest.approx(0.5 * ctcs[0], rel=1e-3)
+
+
+def test_train_with_ocr_weight_on_synthetic_plates(
+    tmp_path: Path, reader_path: Path, sources: list[np.ndarray]
+) -> None:
+    cfg = TrainConfig(
+        **{**CFG.__dict__, "steps": 2, "ocr_weight": 0.1, "reader": str(reader_path)}
+    )
+    result = train(MODEL, cfg, tmp_path / "run")
+    assert result.steps == 2
+    assert (tmp_path / "run" / "model.keras").exists()
+    with pytest.raises(ValueError, match="plate text"):
+        train(MODEL, cfg, tmp_path / "other", sources=sources)
