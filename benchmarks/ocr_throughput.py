@@ -107,6 +107,8 @@ def _accuracy(sets: dict[str, tuple[list[np.ndarray], list[str], bool]]) -> list
         ("ppocr", "crop, strict ends",
          PpOcr(dataclasses.replace(shipped, ppocr_extend=False))),
         ("ppocr", "no crop", PpOcr(dataclasses.replace(shipped, ppocr_crop=False))),
+        ("ppocr", "crop, ends extended, full dictionary (no plate alphabet)",
+         PpOcr(dataclasses.replace(shipped, ppocr_alphabet=""))),
     ]  # fmt: skip
     lines = ["| engine | preparation | " + " | ".join(sets) + " |",
              "|---|---|" + "---|" * len(sets)]  # fmt: skip
