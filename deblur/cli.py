@@ -261,7 +261,7 @@ def train_command(
         float,
         typer.Option(
             help="Weight of the plate reader's CTC loss (OCR-aware training on "
-            "whole synthetic plates; 0 = off)."
+            "whole plates: synthetic, or --data with a labels.csv; 0 = off)."
         ),
     ] = 0.0,
     config: Annotated[
@@ -286,7 +286,7 @@ def train_command(
     import logging
 
     from deblur.config import ModelConfig, TrainConfig, from_dict
-    from deblur.train import load_sources, train
+    from deblur.train import load_labelled_sources, load_sources, train
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     failures: list[str] = []
@@ -323,12 +323,17 @@ def train_command(
                 seed=seed,
                 ocr_weight=ocr_weight,
             )
-        sources = None if data is None else load_sources(data, on_error=on_error)
+        sources, texts = None, None
+        if data is not None and cfg.ocr_weight:
+            sources, texts = load_labelled_sources(data, on_error=on_error)
+        elif data is not None:
+            sources = load_sources(data, on_error=on_error)
         result = train(
             model_cfg,
             cfg,
             out,
             sources=sources,
+            texts=texts,
             data_description="synthetic" if data is None else str(data),
             resume=resume,
             distribute=distribute,

@@ -49,6 +49,7 @@ __all__ = [
     "TrainResult",
     "PairSampler",
     "load_sources",
+    "load_labelled_sources",
     "synthetic_sources",
     "train",
     "DISTRIBUTE",
@@ -275,6 +276,54 @@ def _photometric(image: Image, strength: float, rng: np.random.Generator) -> Ima
     return np.clip(out, 0.0, 1.0).astype(np.float32)
 
 
+def load_labelled_sources(
+    folder: str | os.PathLike[str],
+    *,
+    on_error: Callable[[Path, Exception], None] | None = None,
+) -> tuple[list[Image], list[str]]:
+    """Read the sharp images listed in ``folder/labels.csv`` and their plate texts.
+
+    For OCR-aware training (``TrainConfig.ocr_weight``) on your own plates: the folder
+    layout of ``deblur synth plates`` and of the bench's labelled suites
+    (``file,text[,...]``, :func:`deblur.synth.dataset.load_labels`).
+
+    Parameters
+    ----------
+    folder : path-like
+        Folder holding ``labels.csv`` and the images it names.
+    on_error : callable, optional
+        ``on_error(path, error)`` for each listed image that cannot be read, which is
+        then left out with its text; when None the first such image raises.
+
+    Raises
+    ------
+    FileNotFoundError
+        If `folder` or its ``labels.csv`` does not exist.
+    ValueError
+        If ``labels.csv`` is malformed (the message names the row), or fewer than two
+        images can be read.
+    """
+    from deblur.synth.dataset import load_labels
+
+    folder = Path(folder)
+    images, texts = [], []
+    for row in load_labels(folder, check_images=False):
+        path = folder / row.file
+        try:
+            images.append(read_image(path))
+        except (OSError, ValueError) as err:
+            if on_error is None:
+                raise
+            on_error(path, err)
+            continue
+        texts.append(row.text)
+    if len(images) < 2:
+        raise ValueError(
+            f"{folder}: need at least 2 readable labelled images, found {len(images)}"
+        )
+    return images, texts
+
+
 def _split(count: int, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     order = np.random.default_rng([seed, 7]).permutation(count)
     n_val = max(1, int(round(count * val_fraction)))
@@ -466,8 +515,8 @@ def train(
         raise ValueError("ocr_weight is not supported with distribute='mirrored'")
     if cfg.ocr_weight and sources is not None and texts is None:
         raise ValueError(
-            "ocr_weight needs the plate text of every training image; "
-            "train on synthetic plates or pass their texts"
+            "ocr_weight needs the plate text of every training image; train on "
+            "synthetic plates or on a folder with labels.csv (load_labelled_sources)"
         )
     out = Path(out_dir)
     ckpt_dir = out / "checkpoints"

@@ -211,3 +211,50 @@ def test_train_with_ocr_weight_on_synthetic_plates(
     assert (tmp_path / "run" / "model.keras").exists()
     with pytest.raises(ValueError, match="plate text"):
         train(MODEL, cfg, tmp_path / "other", sources=sources)
+
+
+def _labelled_folder(tmp_path: Path) -> Path:
+    """Three readable plates, one corrupt one, and a labels.csv naming all four."""
+    from deblur.io import write_image
+
+    folder = tmp_path / "labelled"
+    folder.mkdir()
+    rng = np.random.default_rng(3)
+    for name in ("a.png", "b.png", "c.png"):
+        write_image(folder / name, rng.random((24, 64, 3)).astype(np.float32))
+    (folder / "bad.png").write_bytes(b"not a png")
+    rows = ["file,text", "a.png,AB12 CDE", "bad.png,XX1", "b.png,7KL-42", "c.png,Q9"]
+    (folder / "labels.csv").write_text("\n".join(rows) + "\n")
+    return folder
+
+
+def test_load_labelled_sources_keeps_texts_aligned(tmp_path: Path) -> None:
+    from deblur.train import load_labelled_sources
+
+    folder = _labelled_folder(tmp_path)
+    with pytest.raises(ValueError, match="bad.png"):
+        load_labelled_sources(folder)
+    skipped: list[str] = []
+    images, texts = load_labelled_sources(
+        folder, on_error=lambda path, err: skipped.append(path.name)
+    )
+    assert texts == ["AB12 CDE", "7KL-42", "Q9"] and len(images) == 3
+    assert skipped == ["bad.png"]
+    assert (folder / "bad.png").read_bytes() == b"not a png"  # input untouched
+
+
+def test_cli_train_ocr_weight_on_a_labelled_folder(
+    tmp_path: Path, reader_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from deblur.cli import app
+
+    config = {**CFG.__dict__, "steps": 1, "ocr_weight": 0.1, "reader": str(reader_path)}
+    config["degradations"] = [d.__dict__ for d in CFG.degradations]
+    (tmp_path / "cfg.json").write_text(json.dumps(config))
+    args = ["train", "--data", str(_labelled_folder(tmp_path)), "--out"]
+    args += [str(tmp_path / "run"), "--width", "4", "--blocks", "1,1,1"]
+    result = CliRunner().invoke(app, [*args, "--config", str(tmp_path / "cfg.json")])
+    assert result.exit_code == 1, result.output  # bad.png is reported, not fatal
+    assert "bad.png" in result.output and "trained 1 steps" in result.output
