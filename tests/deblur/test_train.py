@@ -8,7 +8,7 @@ import pytest
 
 from deblur import train as train_module
 from deblur.config import BlurConfig, ModelConfig, TrainConfig
-from deblur.train import PairSampler, load_sources, train
+from deblur.train import train
 
 MODEL = ModelConfig(arch="unet", width=4, depth=2, blocks=(1, 1, 1))
 CFG = TrainConfig(
@@ -32,13 +32,6 @@ def _weights(out: Path) -> list[np.ndarray]:
 
     model = keras.saving.load_model(out / "model.keras", compile=False)
     return [np.asarray(w) for w in model.weights]
-
-
-def test_pair_sampler_patch_shapes_and_padding(sources: list[np.ndarray]) -> None:
-    sampler = PairSampler(sources, CFG.degradations, patch=(24, 48), channels=1)
-    x, y = sampler.batch([0, 1], 3, np.random.default_rng(0))
-    assert x.shape == y.shape == (3, 24, 48, 1)
-    assert x.dtype == np.float32
 
 
 def test_train_writes_outputs_and_log(
@@ -105,26 +98,6 @@ def test_train_resume_rejects_changed_config(
         train(MODEL, changed, tmp_path, sources=sources, resume=True)
 
 
-def test_load_sources_errors(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="not found"):
-        load_sources(tmp_path / "missing")
-    with pytest.raises(ValueError, match="at least 2"):
-        load_sources(tmp_path)
-
-
-def test_pair_sampler_photometric_changes_sources_deterministically(
-    sources: list[np.ndarray],
-) -> None:
-    plain = PairSampler(sources, CFG.degradations, patch=(16, 32), channels=1)
-    varied = PairSampler(
-        sources, CFG.degradations, patch=(16, 32), channels=1, photometric=1.0
-    )
-    a = varied.batch([0, 1], 2, np.random.default_rng(5))
-    b = varied.batch([0, 1], 2, np.random.default_rng(5))
-    np.testing.assert_array_equal(a[1], b[1])
-    assert not np.array_equal(a[1], plain.batch([0, 1], 2, np.random.default_rng(5))[1])
-
-
 def test_train_init_loads_weights(tmp_path: Path, sources: list[np.ndarray]) -> None:
     import keras
 
@@ -138,26 +111,6 @@ def test_train_init_loads_weights(tmp_path: Path, sources: list[np.ndarray]) -> 
     trained = keras.saving.load_model(tmp_path / "run" / "model.keras", compile=False)
     for a, b in zip(start.get_weights(), trained.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, atol=1e-5)
-
-
-def test_pair_sampler_plate_batch_is_one_size_with_texts() -> None:
-    rng = np.random.default_rng(1)
-    sources = [rng.random(shape).astype(np.float32) for shape in [(20, 40, 3)] * 3]
-    sources.append(rng.random((24, 40, 3)).astype(np.float32))
-    texts = ["AB1", "CD2", "EF3", "GH4"]
-    sampler = PairSampler(
-        sources, CFG.degradations, patch=(8, 8), channels=1, texts=texts
-    )
-    for seed in range(5):
-        batch = sampler.plate_batch([0, 1, 2, 3], 4, np.random.default_rng(seed))
-        assert batch.blurred.shape[1:3] == batch.sharp.shape[1:3]
-        assert batch.blurred.shape[1:3] in ((20, 40), (24, 40))
-        sizes = {(20, 40): set(texts[:3]), (24, 40): {"GH4"}}
-        assert set(batch.texts) <= sizes[batch.blurred.shape[1:3]]
-    with pytest.raises(ValueError, match="texts"):
-        PairSampler(sources, CFG.degradations, patch=(8, 8), channels=1).plate_batch(
-            [0], 1, np.random.default_rng(0)
-        )
 
 
 @pytest.fixture
@@ -213,38 +166,8 @@ def test_train_with_ocr_weight_on_synthetic_plates(
         train(MODEL, cfg, tmp_path / "other", sources=sources)
 
 
-def _labelled_folder(tmp_path: Path) -> Path:
-    """Three readable plates, one corrupt one, and a labels.csv naming all four."""
-    from deblur.io import write_image
-
-    folder = tmp_path / "labelled"
-    folder.mkdir()
-    rng = np.random.default_rng(3)
-    for name in ("a.png", "b.png", "c.png"):
-        write_image(folder / name, rng.random((24, 64, 3)).astype(np.float32))
-    (folder / "bad.png").write_bytes(b"not a png")
-    rows = ["file,text", "a.png,AB12 CDE", "bad.png,XX1", "b.png,7KL-42", "c.png,Q9"]
-    (folder / "labels.csv").write_text("\n".join(rows) + "\n")
-    return folder
-
-
-def test_load_labelled_sources_keeps_texts_aligned(tmp_path: Path) -> None:
-    from deblur.train import load_labelled_sources
-
-    folder = _labelled_folder(tmp_path)
-    with pytest.raises(ValueError, match="bad.png"):
-        load_labelled_sources(folder)
-    skipped: list[str] = []
-    images, texts = load_labelled_sources(
-        folder, on_error=lambda path, err: skipped.append(path.name)
-    )
-    assert texts == ["AB12 CDE", "7KL-42", "Q9"] and len(images) == 3
-    assert skipped == ["bad.png"]
-    assert (folder / "bad.png").read_bytes() == b"not a png"  # input untouched
-
-
 def test_cli_train_ocr_weight_on_a_labelled_folder(
-    tmp_path: Path, reader_path: Path
+    tmp_path: Path, reader_path: Path, labelled_folder: Path
 ) -> None:
     from typer.testing import CliRunner
 
@@ -253,7 +176,7 @@ def test_cli_train_ocr_weight_on_a_labelled_folder(
     config = {**CFG.__dict__, "steps": 1, "ocr_weight": 0.1, "reader": str(reader_path)}
     config["degradations"] = [d.__dict__ for d in CFG.degradations]
     (tmp_path / "cfg.json").write_text(json.dumps(config))
-    args = ["train", "--data", str(_labelled_folder(tmp_path)), "--out"]
+    args = ["train", "--data", str(labelled_folder), "--out"]
     args += [str(tmp_path / "run"), "--width", "4", "--blocks", "1,1,1"]
     result = CliRunner().invoke(app, [*args, "--config", str(tmp_path / "cfg.json")])
     assert result.exit_code == 1, result.output  # bad.png is reported, not fatal
