@@ -8,7 +8,6 @@ raw text; the bench compares :func:`normalize_plate_text` of label and predictio
 from __future__ import annotations
 
 import logging
-import re
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -22,6 +21,7 @@ from PIL import Image as PILImage
 from bench.config import OcrConfig
 from bench.textline import crop_text_region
 from deblur.io import to_gray, to_uint8
+from deblur.reader import READER_ALPHABET, normalize_text
 from deblur.types import Image, check_image
 
 __all__ = [
@@ -36,8 +36,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-PLATE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-_NOT_PLATE = re.compile(r"[^A-Z0-9]")
+PLATE_ALPHABET = READER_ALPHABET
 
 
 class OcrNotAvailableError(RuntimeError):
@@ -81,7 +80,7 @@ def normalize_plate_text(text: str, *, o_equals_zero: bool = False) -> str:
     >>> normalize_plate_text("OO7 o", o_equals_zero=True)
     '0070'
     """
-    cleaned = _NOT_PLATE.sub("", text.upper())
+    cleaned = normalize_text(text)
     return cleaned.replace("O", "0") if o_equals_zero else cleaned
 
 

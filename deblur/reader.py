@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from deblur.config import BlurConfig, PlateConfig
-from deblur.io import to_gray
+from deblur.io import atomic_write, to_gray
 from deblur.types import Image
 
 __all__ = [
@@ -238,8 +238,6 @@ def train_reader(
     import keras
     import tensorflow as tf
 
-    from deblur.train import _save_model
-
     path = Path(out)
     if path.exists():
         raise FileExistsError(f"{path} exists; choose another --out")
@@ -271,5 +269,5 @@ def train_reader(
     exact = float(
         np.mean([a == normalize_text(b) for a, b in zip(texts, val_texts, strict=True)])
     )
-    _save_model(reader, path)
+    atomic_write(path, reader.save)
     return ReaderResult(path, steps, exact, time.perf_counter() - start)

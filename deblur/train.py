@@ -258,7 +258,6 @@ def train(
 
     from deblur.inference import model_multiple
     from deblur.models import build_model
-    from deblur.reader import reader_ctc_loss
 
     strategy = _strategy(distribute, cfg.batch)
     if cfg.ocr_weight and strategy is not None:
@@ -347,7 +346,7 @@ def train(
         multiple=multiple,
     )
     reader = _load_reader(cfg)
-    train_step = _train_step(model, optimizer, cfg, reader)
+    train_step = _train_step(model, optimizer, loss_fn, reader, cfg.ocr_weight)
     if strategy is not None:
         train_step = _mirrored_step(strategy, model, optimizer, loss_fn)
 
@@ -369,8 +368,7 @@ def train(
         restored = np.clip(predict(val_x).numpy(), 0, 1)
         val_loss = float(loss_fn(val_y, restored))
         if reader is not None:
-            ctc = reader_ctc_loss(reader(restored, training=False), *val_labels)
-            val_loss += cfg.ocr_weight * float(np.mean(ctc))
+            val_loss += cfg.ocr_weight * float(_ocr_loss(reader, restored, *val_labels))
         mse = np.mean((restored - val_y) ** 2, axis=(1, 2, 3))
         val_psnr = float(np.mean(10 * np.log10(1.0 / np.maximum(mse, 1e-10))))
         step_var.assign(done)
@@ -426,23 +424,29 @@ def _load_reader(cfg: TrainConfig) -> Any:  # Any: keras.Model or None
     return reader
 
 
-def _train_step(model, optimizer, cfg: TrainConfig, reader):  # noqa: ANN001, ANN202
-    """One optimiser step on ``(x, y)``, or with a `reader` on
-    ``(x, y, labels, lengths)``: the pixel loss plus ``cfg.ocr_weight`` times the
-    frozen reader's mean CTC loss on the restored plates (grey; RGB is averaged)."""
+def _ocr_loss(reader, restored, labels, lengths):  # noqa: ANN001, ANN202 - tensors
+    """The frozen `reader`'s mean CTC loss on `restored` plates (RGB is averaged)."""
     import tensorflow as tf
 
     from deblur.reader import reader_ctc_loss
 
-    loss_fn = make_loss(cfg)
+    gray = tf.reduce_mean(restored, axis=-1, keepdims=True)
+    return tf.reduce_mean(
+        reader_ctc_loss(reader(gray, training=False), labels, lengths)
+    )
+
+
+def _train_step(model, optimizer, loss_fn, reader, ocr_weight: float):  # noqa: ANN001, ANN202
+    """One optimiser step on ``(x, y)``, or with a `reader` on
+    ``(x, y, labels, lengths)``: ``loss_fn`` plus `ocr_weight` times the frozen
+    reader's mean CTC loss on the restored plates (:func:`_ocr_loss`)."""
+    import tensorflow as tf
 
     def total(x, y, *labels):  # noqa: ANN001, ANN002, ANN202 - tensors
         restored = model(x, training=True)
         loss = loss_fn(y, restored)
         if reader is not None:
-            gray = tf.reduce_mean(restored, axis=-1, keepdims=True)
-            ctc = reader_ctc_loss(reader(gray, training=False), *labels)
-            loss = loss + cfg.ocr_weight * tf.reduce_mean(ctc)
+            loss = loss + ocr_weight * _ocr_loss(reader, restored, *labels)
         return loss
 
     @tf.function(reduce_retracing=True)

@@ -143,9 +143,12 @@ def test_ocr_weight_adds_the_readers_ctc_loss(reader_path: Path) -> None:
         ctcs.append(float(np.mean(reader_ctc_loss(logits, labels, lengths))))
         cfg = TrainConfig(**{**CFG.__dict__, "ocr_weight": weight})
         cfg = TrainConfig(**{**cfg.__dict__, "reader": str(reader_path)})
-        reader_or_none = train_module._load_reader(cfg)
         step = train_module._train_step(
-            model, keras.optimizers.Adam(0.0), cfg, reader_or_none
+            model,
+            keras.optimizers.Adam(0.0),
+            train_module.make_loss(cfg),
+            train_module._load_reader(cfg),
+            cfg.ocr_weight,
         )
         arrays = (x, y, labels, lengths) if weight else (x, y)
         losses.append(float(step(*arrays)))
@@ -164,6 +167,8 @@ def test_train_with_ocr_weight_on_synthetic_plates(
     assert (tmp_path / "run" / "model.keras").exists()
     with pytest.raises(ValueError, match="plate text"):
         train(MODEL, cfg, tmp_path / "other", sources=sources)
+    rgb = ModelConfig(**{**MODEL.__dict__, "channels": 3})  # reader reads their mean
+    assert train(rgb, cfg, tmp_path / "rgb").steps == 2
 
 
 def test_cli_train_ocr_weight_on_a_labelled_folder(
