@@ -68,12 +68,18 @@ def main() -> None:
     model = keras.saving.load_model(run / "model.keras", compile=False, safe_mode=True)
     stats = model_stats(model)
     log = pd.read_csv(run / "log.csv")
-    best = log.loc[log["val_psnr"].idxmax()]
+    train_config = json.loads((run / "train_config.json").read_text())
+    # The row whose checkpoint is model.keras: training keeps the best validation PSNR,
+    # or, with an OCR term, the lowest validation loss (deblur.train).
+    if train_config.get("ocr_weight"):
+        best = log.loc[log["val_loss"].idxmin()]
+    else:
+        best = log.loc[log["val_psnr"].idxmax()]
     card = {
         "name": args.name,
         "file": f"{args.name}.keras",
         "model_config": json.loads((run / "model_config.json").read_text()),
-        "train_config": json.loads((run / "train_config.json").read_text()),
+        "train_config": train_config,
         "params": stats.params,
         "macs_per_pixel": stats.macs_per_pixel,
         "steps_trained": int(log["step"].max()),

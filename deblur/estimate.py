@@ -5,21 +5,25 @@ sinc whose zeros repeat every ``1 / L`` along ``theta``. In the cepstrum (the in
 Fourier transform of the log magnitude spectrum) that periodic ripple becomes a strong
 negative peak at distance ``L`` in direction ``theta``; its position gives both.
 
-Four details decide how often the peak is found on a plate (measured on 336 plates of
+Five details decide how often the peak is found on a plate (measured on 336 plates of
 the default suite's generator with another seed, 7, blur 5-31 px; a gross miss is off
 by more than 3 px or 10 degrees): a Tukey window instead of a Hann window (a Hann
 window leaves too few rows of a 56-px-high plate to resolve a near-vertical blur:
 gross misses 14.3% -> 4.5%), a lifter that damps the lowest quefrencies, where the
 plate's own smooth spectrum sits, a parabolic sub-pixel fit of the peak (median angle
 error 0.78 -> 0.38 degrees), and a slight Gaussian smoothing of the cepstrum (sigma
-0.7 px). The last matters most for long near-vertical blurs: their valley is several
-pixels wide but shallow, and one-pixel spikes from the plate's own texture (character
-pitch, border) used to win the argmin, nearly always at a shorter length. Gross misses
-4.2% -> 3.0%, and 5 -> 1 of 144 at 13-21 px; blind Wiener's PP-OCR exact match at
-13-21 px 97.9% -> 99.3%. On the default suite itself (seed 2024, not used for
-tuning): gross misses 4.8% -> 1.5%, blind Wiener PP-OCR at 13-21 px 91.7% -> 97.2%
-(oracle Wiener 98.6%). ``benchmarks/psf_estimate.py`` measures all of this
-(``results/psf_estimate.md``).
+0.7 px). The smoothing matters most for long near-vertical blurs: their valley is
+several pixels wide but shallow, and one-pixel spikes from the plate's own texture
+(character pitch, border) used to win the argmin, nearly always at a shorter length.
+Gross misses 4.2% -> 3.0%, and 5 -> 1 of 144 at 13-21 px; blind Wiener's PP-OCR exact
+match at 13-21 px 97.9% -> 99.3%. The fifth is how much of each side the window tapers:
+10%, not 50%. A 50% taper leaves only half of a 56-px plate's rows at full weight, too
+few for a 21-31 px near-vertical blur, whose length it underestimates (21 -> 16 px).
+Gross misses 3.0% -> 0.9% (25-31 px: 6 -> 0), blind Wiener PP-OCR 94.6% -> 96.4%
+(13-21 px: 99.3% -> 100%). On the default suite itself (seed 2024, not used for
+tuning): gross misses 4.8% (no smoothing) -> 1.5% -> 0.6% (narrow taper), blind
+Wiener PP-OCR at 13-21 px 91.7% -> 97.2% -> 98.6%, as high as oracle Wiener.
+``benchmarks/psf_estimate.py`` measures all of this (``results/psf_estimate.md``).
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from deblur.types import PSF, Image, check_image
 __all__ = ["PsfEstimate", "estimate_linear_psf"]
 
 _MIN_FFT = 64
-_TUKEY_ALPHA = 0.5  # fraction of each side tapered by the window
+_TUKEY_ALPHA = 0.1  # fraction of each side tapered by the window
 _LIFTER = 4.0  # quefrency (px) below which the cepstrum is damped: 1 - exp(-(r / 4)^2)
 _SMOOTH = 0.7  # sigma (px) of the Gaussian that favours broad valleys over lone spikes
 
@@ -58,6 +62,7 @@ def estimate_linear_psf(
     min_length: float = 2.0,
     max_length: float = 40.0,
     smooth: float = _SMOOTH,
+    taper: float = _TUKEY_ALPHA,
 ) -> PsfEstimate:
     """Estimate the linear motion blur of `image` from the negative cepstral peak.
 
@@ -70,6 +75,9 @@ def estimate_linear_psf(
     smooth : float
         Sigma in pixels of the Gaussian smoothing of the cepstrum (0: none; see the
         module notes).
+    taper : float
+        Fraction of each side of the image tapered by the Tukey window, in [0, 1]
+        (0: no window; 1: a Hann window).
 
     Returns
     -------
@@ -80,7 +88,8 @@ def estimate_linear_psf(
     Raises
     ------
     ValueError
-        If the length range is invalid or `smooth` is negative.
+        If the length range is invalid, `smooth` is negative or `taper` is outside
+        [0, 1].
 
     Notes
     -----
@@ -103,9 +112,11 @@ def estimate_linear_psf(
         )
     if smooth < 0:
         raise ValueError(f"smooth must be >= 0, got {smooth}")
+    if not 0.0 <= taper <= 1.0:
+        raise ValueError(f"taper must be in [0, 1], got {taper}")
     gray = to_gray(image).astype(np.float64)
     gray = gray - gray.mean()
-    window = np.outer(*(windows.tukey(n, _TUKEY_ALPHA) for n in gray.shape))
+    window = np.outer(*(windows.tukey(n, taper) for n in gray.shape))
     # zero-pad past the longest blur so the cepstral peak does not wrap around
     shape = tuple(
         fft.next_fast_len(max(_MIN_FFT, n + int(math.ceil(max_length)) + 1), real=True)
