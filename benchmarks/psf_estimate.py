@@ -31,8 +31,9 @@ from deblur.estimate import PsfEstimate, estimate_linear_psf
 
 # keyword arguments of estimate_linear_psf; the shipped settings come first
 VARIANTS: dict[str, dict[str, float]] = {
-    "shipped (taper 0.1, smoothed sigma 0.7)": {},
+    "shipped (taper 0.3, smoothed sigma 0.7)": {},
     "taper 0.5 (before 2026-11-27)": {"taper": 0.5},
+    "taper 0.1": {"taper": 0.1},
     "not smoothed": {"smooth": 0.0},
 }
 MIDDLE = (13.0, 17.0, 21.0)
