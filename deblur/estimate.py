@@ -6,27 +6,27 @@ Fourier transform of the log magnitude spectrum) that periodic ripple becomes a 
 negative peak at distance ``L`` in direction ``theta``; its position gives both.
 
 Five details decide how often the peak is found on a plate (measured on 336 plates of
-the default suite's generator with another seed, 7, blur 5-31 px; a gross miss is off
-by more than 3 px or 10 degrees): a Tukey window instead of a Hann window (a Hann
-window leaves too few rows of a 56-px-high plate to resolve a near-vertical blur:
-gross misses 14.3% -> 4.5%), a lifter that damps the lowest quefrencies, where the
-plate's own smooth spectrum sits, a parabolic sub-pixel fit of the peak (median angle
-error 0.78 -> 0.38 degrees), and a slight Gaussian smoothing of the cepstrum (sigma
-0.7 px). The smoothing matters most for long near-vertical blurs: their valley is
-several pixels wide but shallow, and one-pixel spikes from the plate's own texture
-(character pitch, border) used to win the argmin, nearly always at a shorter length.
-Gross misses 4.2% -> 3.0%, and 5 -> 1 of 144 at 13-21 px; blind Wiener's PP-OCR exact
-match at 13-21 px 97.9% -> 99.3%. The fifth is how much of each side the window tapers:
-30%, not 50%. A 50% taper leaves only half of a 56-px plate's rows at full weight, too
-few for a 21-31 px near-vertical blur, whose length it underestimates (21 -> 16 px):
-gross misses 3.0% -> 1.5%, blind Wiener PP-OCR 94.6% -> 95.5% (13-21 px: 99.3% ->
-100%). A 10% taper is better still on synthetic plates (0.9%) but lets the edges of
-real crops (car body, plate frame) into the spectrum: on real US crops blurred by the
-``real`` suite it misses 54 of 222 blurs, against 13 at 30% and 16 at 50% (Brazilian
-crops: 5, 2, 3); the taper was chosen on those and on seeds 7-9. On the default suite
-itself (seed 2024; its restored plates' misses pointed at the problem): gross
-misses 4.8% (no smoothing) -> 1.5% -> 0.6% (30% taper), blind Wiener PP-OCR at 13-21 px
-91.7% -> 97.2% -> 98.6%, as high as oracle Wiener.
+the default suite's generator with another seed, 7, blur 5-31 px; a gross miss is off by
+more than 3 px or 10 degrees): a Tukey window instead of a Hann window (a Hann window
+leaves too few rows of a 56-px-high plate to resolve a near-vertical blur: gross misses
+14.3% -> 4.5%), a lifter that damps the lowest quefrencies, where the plate's own smooth
+spectrum sits, a parabolic sub-pixel fit of the peak (median angle error 0.78 -> 0.38
+degrees), and a slight Gaussian smoothing of the cepstrum (sigma 0.7 px). The smoothing
+matters most for long near-vertical blurs: their valley is several pixels wide but
+shallow, and one-pixel spikes from the plate's own texture (character pitch, border)
+used to win the argmin, nearly always at a shorter length. Gross misses 4.2% -> 3.0%,
+and 5 -> 1 of 144 at 13-21 px; blind Wiener's PP-OCR exact match at 13-21 px 97.9% ->
+99.3%. The fifth is the window's tapered fraction (Tukey alpha, half of it at each end):
+0.3, not 0.5. Alpha 0.5 leaves only half of a 56-px plate's rows at full weight, too few
+for a 21-31 px near-vertical blur, whose length it underestimates (21 -> 16 px): gross
+misses 3.0% -> 1.5%, blind Wiener PP-OCR 94.6% -> 95.5% (13-21 px: 99.3% -> 100%). Alpha
+0.1 is better still on synthetic plates (0.9%) but lets the edges of real crops (car
+body, plate frame) into the spectrum: on real US crops blurred by the ``real`` suite it
+misses 54 of 222 blurs, against 13 at alpha 0.3 and 16 at 0.5 (Brazilian crops: 5, 2,
+3); alpha was chosen on those and on seeds 7-9. On the default suite itself (seed 2024;
+its restored plates' misses pointed at the problem): gross misses 4.8% (no smoothing) ->
+1.5% -> 0.6% (alpha 0.3), blind Wiener PP-OCR at 13-21 px 91.7% -> 97.2% -> 98.6%, as
+high as oracle Wiener.
 ``benchmarks/psf_estimate.py`` measures all of this (``results/psf_estimate.md``).
 """
 
@@ -46,7 +46,7 @@ from deblur.types import PSF, Image, check_image
 __all__ = ["PsfEstimate", "estimate_linear_psf"]
 
 _MIN_FFT = 64
-_TUKEY_ALPHA = 0.3  # fraction of each side tapered by the window
+_TUKEY_ALPHA = 0.3  # fraction of the window that is tapered, half at each end
 _LIFTER = 4.0  # quefrency (px) below which the cepstrum is damped: 1 - exp(-(r / 4)^2)
 _SMOOTH = 0.7  # sigma (px) of the Gaussian that favours broad valleys over lone spikes
 
@@ -80,8 +80,8 @@ def estimate_linear_psf(
         Sigma in pixels of the Gaussian smoothing of the cepstrum (0: none; see the
         module notes).
     taper : float
-        Fraction of each side of the image tapered by the Tukey window, in [0, 1]
-        (0: no window; 1: a Hann window).
+        The Tukey window's alpha: the fraction of each axis that is tapered, half at
+        each end, in [0, 1] (0: no window; 1: a Hann window).
 
     Returns
     -------

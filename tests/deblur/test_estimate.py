@@ -48,7 +48,7 @@ def test_estimate_linear_psf_finds_near_vertical_blur_on_low_plates() -> None:
     # A Hann window left too few rows of a 56-px-high plate to see such a blur:
     # 8 of these 20 were found before the Tukey window and the lifter, 15 after,
     # 17 once the cepstrum is smoothed (its valley is wide, texture spikes are not),
-    # 20 once the window tapers 30% of each side instead of 50%.
+    # 20 once the Tukey window's alpha is 0.3 instead of 0.5.
     shipped = _near_vertical_hits()
     assert shipped >= 19, f"only {shipped}/20 near-vertical estimates found"
     assert shipped > _near_vertical_hits(smooth=0.0), "smoothing no longer helps"
