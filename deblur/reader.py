@@ -19,7 +19,6 @@ Graves et al., "Connectionist Temporal Classification", ICML 2006.
 
 from __future__ import annotations
 
-import importlib.resources
 import logging
 import os
 import re
@@ -144,8 +143,8 @@ def read_plates(reader: Any, images: Sequence[Image]) -> list[str]:  # Any: kera
     texts = []
     for image in images:
         gray = to_gray(image) if image.ndim == 3 else image
-        logits = reader.predict(gray[None, ..., None], verbose=0)
-        texts.extend(decode_logits(logits))
+        logits = reader(gray[None, ..., None], training=False)
+        texts.extend(decode_logits(np.asarray(logits)))
     return texts
 
 
@@ -160,10 +159,10 @@ def load_reader(name_or_path: str | os.PathLike[str]) -> Any:  # Any: keras.Mode
         If the file cannot be loaded safely (see
         :func:`deblur.inference.load_keras_model`).
     """
-    from deblur.inference import load_keras_model
+    from deblur.inference import _weights_dir, load_keras_model
 
     text = os.fspath(name_or_path)
-    folder = Path(str(importlib.resources.files("deblur") / "weights" / "readers"))
+    folder = _weights_dir() / "readers"
     path = folder / f"{text}.keras" if _NAME.fullmatch(text) else Path(text)
     if not path.is_file():
         shipped = sorted(p.stem for p in folder.glob("*.keras"))
