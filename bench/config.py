@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 SUITE_KINDS = ("synthetic", "real", "blind")
-GRID_KINDS = ("linear", "seed2017", "none")
+GRID_KINDS = ("linear", "seed2017", "none", "family")
 OCR_ENGINES = ("tesseract", "ppocr")
 MODEL_SUFFIXES = (".keras", ".onnx")
 _STYLES = ("uk", "eu", "us")
@@ -188,12 +188,19 @@ class BlurGrid:
 
     Attributes
     ----------
-    kind : {"linear", "seed2017", "none"}
+    kind : {"linear", "seed2017", "none", "family"}
         ``linear``: centred line PSF; sample ``i`` gets ``lengths[i % len(lengths)]``.
         ``seed2017``: the 2017 generator's own length/angle distribution.
         ``none``: no blur (noise only); for OCR ceilings.
+        ``family``: named degradation families (:mod:`deblur.synth.families`): sample
+        ``i`` gets ``families[i % F]`` and, for a family with a blur kernel,
+        ``lengths[(i // F) % len(lengths)]``. Each family brings its own noise, optics,
+        sampling and JPEG draws (`noise` and `angle` are unused), and the family name
+        is the sample's ``blur_kind``.
     lengths : tuple of float
-        Linear blur lengths in pixels (``linear`` only).
+        Blur lengths in pixels (``linear`` and ``family``).
+    families : tuple of str
+        Family names (``family`` only).
     angle : float or None
         Blur angle in degrees; None draws a random angle in [0, 180) per sample.
     noise : float
@@ -204,14 +211,27 @@ class BlurGrid:
     lengths: tuple[float, ...] = (5, 9, 13, 17, 21, 25, 31)
     angle: float | None = None
     noise: float = 0.005
+    families: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        from deblur.synth.families import available_families
+
         if self.kind not in GRID_KINDS:
             raise ValueError(
                 f"blur kind must be one of {GRID_KINDS}, got {self.kind!r}"
             )
-        if self.kind == "linear" and not self.lengths:
-            raise ValueError("blur lengths must not be empty for kind 'linear'")
+        if self.kind in ("linear", "family") and not self.lengths:
+            raise ValueError(f"blur lengths must not be empty for kind {self.kind!r}")
+        if (self.kind == "family") != bool(self.families):
+            raise ValueError(
+                f"blur families must be given exactly when kind is 'family', got kind "
+                f"{self.kind!r} with families {self.families}"
+            )
+        unknown = [f for f in self.families if f not in available_families()]
+        if unknown:
+            raise ValueError(
+                f"unknown blur families {unknown}; available: {available_families()}"
+            )
         if any(not 1 <= length <= 512 for length in self.lengths):
             raise ValueError(f"blur lengths must be in [1, 512], got {self.lengths}")
         if self.angle is not None and not -360 <= self.angle <= 360:

@@ -65,19 +65,25 @@ def _sample_rng(suite: SuiteConfig, index: int) -> np.random.Generator:
 
 
 def _degrade(sharp: Image, suite: SuiteConfig, index: int, rng: np.random.Generator):  # type: ignore[no-untyped-def]
-    """Return (blurred, psf, params) per the suite's blur grid."""
+    """Return (blurred, psf, params, sharp) per the suite's blur grid.
+
+    ``sharp`` is the reference: the input, or the scene after a family's exposure
+    change (family ``dim``).
+    """
     from deblur.synth.degrade import add_noise, make_pair, seed2017_blur
 
     grid = suite.blur
+    if grid.kind == "family":
+        return _degrade_family(sharp, suite, index, rng)
     if grid.kind == "none":
         blurred = add_noise(sharp, grid.noise, rng) if grid.noise else sharp.copy()
-        return blurred, None, {"kind": "none", "length": 0.0, "angle": math.nan}
+        return blurred, None, {"kind": "none", "length": 0.0, "angle": math.nan}, sharp
     if grid.kind == "seed2017":
         pair = seed2017_blur(sharp, rng)
         blurred = (
             add_noise(pair.blurred, grid.noise, rng) if grid.noise else pair.blurred
         )
-        return blurred, pair.psf, dict(pair.params)
+        return blurred, pair.psf, dict(pair.params), sharp
     length = float(grid.lengths[index % len(grid.lengths)])
     cfg = BlurConfig(
         kind="linear",
@@ -86,7 +92,27 @@ def _degrade(sharp: Image, suite: SuiteConfig, index: int, rng: np.random.Genera
         noise=(grid.noise, grid.noise),
     )
     pair = make_pair(sharp, cfg, rng)
-    return pair.blurred, pair.psf, dict(pair.params)
+    return pair.blurred, pair.psf, dict(pair.params), sharp
+
+
+def _degrade_family(
+    sharp: Image, suite: SuiteConfig, index: int, rng: np.random.Generator
+):  # type: ignore[no-untyped-def]
+    """Degrade with family ``families[i % F]`` at length ``lengths[(i // F) % L]``."""
+    from deblur.synth.degrade import make_pair
+    from deblur.synth.families import family_config
+
+    grid = suite.blur
+    family = grid.families[index % len(grid.families)]
+    length = float(grid.lengths[(index // len(grid.families)) % len(grid.lengths)])
+    cfg = family_config(family, length=length)
+    pair = make_pair(sharp, cfg, rng)
+    params = dict(pair.params)
+    params["kind"] = family
+    if cfg.kind in ("none",):
+        params["length"] = 0.0
+    psf = None if cfg.kind == "none" else pair.psf
+    return pair.blurred, psf, params, pair.sharp
 
 
 def _resize_width(image: Image, width: int) -> Image:
@@ -154,7 +180,7 @@ def build_sample(suite: SuiteConfig, index: int) -> Sample:
         plate = next(
             make_plates(1, PlateConfig(style=style, width=suite.plate_width), rng)
         )
-        blurred, psf, params = _degrade(plate.image, suite, index, rng)
+        blurred, psf, params, reference = _degrade(plate.image, suite, index, rng)
         return _sample(
             suite,
             index,
@@ -162,7 +188,7 @@ def build_sample(suite: SuiteConfig, index: int) -> Sample:
             plate.text,
             style,
             "synthetic",
-            plate.image,
+            reference,
             blurred,
             psf,
             params,
@@ -192,9 +218,18 @@ def build_sample(suite: SuiteConfig, index: int) -> Sample:
             None,
             {**unknown, "noise": math.nan},
         )
-    blurred, psf, params = _degrade(image, suite, index, rng)
+    blurred, psf, params, reference = _degrade(image, suite, index, rng)
     return _sample(
-        suite, index, file, text, "real", str(suite.folder), image, blurred, psf, params
+        suite,
+        index,
+        file,
+        text,
+        "real",
+        str(suite.folder),
+        reference,
+        blurred,
+        psf,
+        params,
     )
 
 

@@ -26,7 +26,15 @@ __all__ = [
 T = TypeVar("T")
 
 PLATE_STYLES = ("uk", "eu", "us")
-BLUR_KINDS = ("seed2017", "linear", "trajectory", "defocus", "gaussian")
+BLUR_KINDS = (
+    "seed2017",
+    "linear",
+    "trajectory",
+    "shake",
+    "defocus",
+    "gaussian",
+    "none",
+)
 ARCHITECTURES = ("plain15", "res15", "unet")
 GUIDES = ("none", "blind_wiener")
 
@@ -126,13 +134,21 @@ class PlateConfig:
 
 @dataclass(frozen=True, kw_only=True)
 class BlurConfig:
-    """One degradation: a blur kernel family plus noise and JPEG re-compression.
+    """One degradation: exposure, a blur kernel, optics, sampling, noise and JPEG.
+
+    The stages run in camera order: exposure change of the scene, motion/defocus blur
+    (`kind`), lens softness (`optics`), sensor sampling (`resolution`), Poisson and
+    Gaussian noise (`photons`, `noise`), JPEG (`jpeg_quality`), and the up-scaling back
+    to the input size. Every stage but the blur and the Gaussian noise is off unless
+    set. Named combinations live in :mod:`deblur.synth.families`.
 
     Attributes
     ----------
-    kind : {"seed2017", "linear", "trajectory", "defocus", "gaussian"}
+    kind : {"seed2017", "linear", "trajectory", "shake", "defocus", "gaussian", "none"}
         PSF family. ``seed2017`` is the 2017 generator (one-sided line, length
-        0.3-1.0 x 25% of the image width); the others are centred.
+        0.3-1.0 x 25% of the image width); the others are centred. ``shake`` is a
+        smooth curved camera-shake path travelled at uneven speed; ``none`` applies no
+        blur (the later stages still apply).
     length : tuple of (float, float)
         Range of the blur length in pixels for ``linear`` and ``trajectory``, of the
         diameter for ``defocus``, of ``6 * sigma`` for ``gaussian``. Drawn uniformly.
@@ -144,6 +160,30 @@ class BlurConfig:
         Range of JPEG re-compression quality; None disables it.
     weight : float
         Relative frequency of this degradation in a training mix.
+    family : str
+        Name of the degradation family this config belongs to (see
+        :mod:`deblur.synth.families`); recorded with every draw, so results can be
+        broken down by it. Empty for ad-hoc configs.
+    exposure : float or None
+        Strength in (0, 1] of a random exposure change of the *scene* before it is
+        blurred: gamma ``exp(s * U(-0.7, 0.7))``, contrast ``1 - s * U(0, 0.6)`` and a
+        brightness shift ``s * U(-0.2, 0.1)``. The sharp reference gets the same
+        change (the task is deblurring, not relighting). None disables it.
+    invert : float
+        Probability of a photographic negative of the scene (light text on a dark
+        plate), applied with the exposure change; a training augmentation.
+    optics : tuple of (float, float) or None
+        Range of the standard deviation (px) of a Gaussian lens softness applied after
+        the motion blur. None disables it.
+    resolution : tuple of (float, float) or None
+        Range of the plate *text* height in pixels at which the sensor samples the
+        plate: the image is down-scaled so that its text (taken as 60% of the image
+        height) is that high, noised and compressed there, then up-scaled back to its
+        size (bicubic). Only down-scaling happens. None disables it.
+    photons : tuple of (float, float) or None
+        Range of the photon count of a white pixel for signal-dependent (Poisson)
+        noise, added before the Gaussian read noise `noise`. Fewer photons, more
+        noise. None disables it.
     """
 
     kind: str = "linear"
@@ -152,6 +192,12 @@ class BlurConfig:
     noise: tuple[float, float] = (0.0, 0.01)
     jpeg_quality: tuple[int, int] | None = None
     weight: float = 1.0
+    family: str = ""
+    exposure: float | None = None
+    invert: float = 0.0
+    optics: tuple[float, float] | None = None
+    resolution: tuple[float, float] | None = None
+    photons: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in BLUR_KINDS:
@@ -176,6 +222,25 @@ class BlurConfig:
                 )
         if self.weight <= 0:
             raise ValueError(f"weight must be > 0, got {self.weight}")
+        if self.exposure is not None:
+            _check_range("exposure", self.exposure, 1e-6, 1.0)
+        _check_range("invert", self.invert, 0.0, 1.0)
+        _check_pair("optics", self.optics, 0.0, 10.0)
+        _check_pair("resolution", self.resolution, 4.0, 512.0)
+        _check_pair("photons", self.photons, 1.0, 1e6)
+
+
+def _check_pair(
+    name: str, value: tuple[float, float] | None, low: float, high: float
+) -> None:
+    """Check an optional ``(low, high)`` range lies in ``[low, high]`` and is ordered."""
+    if value is None:
+        return
+    if len(value) != 2 or not low <= value[0] <= value[1] <= high:
+        raise ValueError(
+            f"{name} must be None or (low, high) with {low} <= low <= high <= {high}, "
+            f"got {value}"
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -53,6 +53,34 @@ def test_seed2017_grid(tiny_suite: Callable[..., SuiteConfig]) -> None:
     assert sample.blur["kind"] == "seed2017" and sample.psf is not None
 
 
+def test_family_grid_cycles_families_then_lengths(
+    tiny_suite: Callable[..., SuiteConfig],
+) -> None:
+    grid = BlurGrid(kind="family", families=("sharp", "shake", "dim"), lengths=(5, 9))
+    samples = list(iter_samples(tiny_suite(count=6, blur=grid)))
+    assert [s.blur["kind"] for s in samples] == ["sharp", "shake", "dim"] * 2
+    assert [s.blur["length"] for s in samples] == [0.0, 5.0, 0.0, 0.0, 9.0, 0.0]
+    assert samples[0].psf is None and samples[1].psf is not None
+    # the sharp family is noise only; dim changes the reference's exposure too
+    assert np.abs(samples[0].blurred - samples[0].sharp).max() < 0.06  # type: ignore[operator]
+    assert samples[2].sharp is not None
+
+
+@pytest.mark.parametrize(
+    ("kind", "families", "match"),
+    [
+        ("family", (), "exactly when"),
+        ("linear", ("shake",), "exactly when"),
+        ("family", ("wobble",), "unknown blur families"),
+    ],
+)
+def test_family_grid_validation(
+    kind: str, families: tuple[str, ...], match: str
+) -> None:
+    with pytest.raises(ValueError, match=match):
+        BlurGrid(kind=kind, families=families)
+
+
 def test_build_sample_index_out_of_range(
     tiny_suite: Callable[..., SuiteConfig],
 ) -> None:
