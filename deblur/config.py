@@ -36,7 +36,7 @@ BLUR_KINDS = (
     "none",
 )
 ARCHITECTURES = ("plain15", "res15", "unet")
-GUIDES = ("none", "blind_wiener")
+GUIDES = ("none", "blind_wiener", "gated_wiener")
 
 
 def from_dict(cls: type[T], data: dict[str, Any]) -> T:  # Any: parsed JSON/TOML values
@@ -259,11 +259,13 @@ class ModelConfig:
         Number of down-sampling levels (``unet`` only).
     blocks : tuple of int
         Blocks per encoder level, then the middle (``unet`` only); length ``depth + 1``.
-    guide : {"none", "blind_wiener"}
+    guide : {"none", "blind_wiener", "gated_wiener"}
         ``"blind_wiener"`` (``unet`` only) feeds the model a second image beside the
         blurred one, the blind Wiener restoration (registered deblurrer ``blind_wiener``),
         and adds the predicted correction to that guide instead of to the input. The
         model then has ``2 * channels`` inputs and ``channels`` outputs.
+        ``"gated_wiener"`` does the same with the registered ``gated_wiener``, which
+        is the input itself wherever the blind estimate finds no clear straight blur.
     """
 
     arch: str = "unet"
