@@ -102,9 +102,7 @@ def psnr_against_input(
         if sample.blur["kind"] != "sharp":
             continue
         restored = restore(sample.blurred)
-        values.append(
-            peak_signal_noise_ratio(sample.blurred, restored, data_range=1.0)
-        )
+        values.append(peak_signal_noise_ratio(sample.blurred, restored, data_range=1.0))
     return float(np.median(values)), float(np.percentile(values, 5)), len(values)
 
 
@@ -156,9 +154,7 @@ def main(
             "",
         ]
     if psnr_input is not None:
-        median, low, n = psnr_against_input(
-            psnr_input, data, model or candidate, limit
-        )
+        median, low, n = psnr_against_input(psnr_input, data, model or candidate, limit)
         lines += [
             f"PSNR of `{model or candidate}` against its input on {n} sharp-family "
             f"samples of `{psnr_input}`: median {median:.2f} dB, 5th percentile "
