@@ -197,6 +197,31 @@ def _line(body: np.ndarray, y: float, width: float, amount: float) -> None:
         body += (1 - body) * amount * profile
 
 
+def _step(t: np.ndarray, soft: float) -> np.ndarray:
+    """A logistic step from 0 (t << 0) to 1 (t >> 0) about `soft` pixels wide."""
+    return 0.5 * (1 + np.tanh(t / (2 * soft)))
+
+
+def _recess(
+    body: np.ndarray,
+    box: tuple[float, float, float, float],
+    grid: tuple[np.ndarray, np.ndarray],
+    rng: np.random.Generator,
+) -> None:
+    """Darken the plate recess `box` with soft edges, a shadow under its upper lip
+    and light on its lower one, in place."""
+    x0, y0, x1, y1 = box
+    xx, yy = grid
+    soft = max(0.5, 0.05 * (y1 - y0))
+    across = _step(xx - x0, soft) * _step(x1 - xx, soft)
+    inside = across * _step(yy - y0, soft) * _step(y1 - yy, soft)
+    body *= (1 - rng.uniform(0.08, 0.3) * inside)[..., None]
+    lip = np.exp(-0.5 * ((yy - y0 - soft) / soft) ** 2) * across
+    body *= (1 - rng.uniform(0.3, 0.6) * lip)[..., None]
+    sill = np.exp(-0.5 * ((yy - y1) / soft) ** 2) * across
+    body += (1 - body) * rng.uniform(0.1, 0.3) * sill[..., None]
+
+
 def car_body(
     size: tuple[int, int],
     plate_box: tuple[float, float, float, float],
@@ -226,11 +251,7 @@ def car_body(
     light *= 1 + 0.04 * _upsampled_noise((3, 6), (w, h), rng)
     body = _body_colour(rng)[None, None, :] * light[..., None]
     pad = rng.uniform(0.05, 0.25) * ph
-    recess = (xx > x0 - pad) & (xx < x1 + pad) & (yy > y0 - pad) & (yy < y1 + pad)
-    body *= np.where(recess, np.float32(rng.uniform(0.7, 0.92)), np.float32(1))[
-        ..., None
-    ]
-    _line(body, y0 - pad, 0.06 * ph, -0.5)  # shadow under the recess's upper lip
+    _recess(body, (x0 - pad, y0 - pad, x1 + pad, y1 + pad), (xx, yy), rng)
     if rng.random() < 0.6:
         _line(body, y0 - rng.uniform(0.4, 1.2) * ph, 0.03 * ph, -0.6)  # panel gap
     bumper = y1 + pad + rng.uniform(0.1, 0.5) * ph
