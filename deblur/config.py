@@ -28,7 +28,7 @@ __all__ = [
 
 T = TypeVar("T")
 
-PLATE_STYLES = ("uk", "eu", "us", "cn", "br")
+PLATE_STYLES = ("uk", "eu", "us", "cn", "br", "br_old")
 CLASSIC_STYLES = ("uk", "eu", "us")
 PLATE_SCHEMES = (
     "black_on_white",
@@ -38,6 +38,8 @@ PLATE_SCHEMES = (
     "white_on_green",
     "white_on_black",
     "yellow_on_black",
+    "black_on_grey",
+    "white_on_red",
 )
 PLATE_PRESETS = ("classic", "variety")
 BLUR_KINDS = ("seed2017", "linear", "trajectory", "defocus", "gaussian")
@@ -89,7 +91,7 @@ class PlateConfig:
 
     Attributes
     ----------
-    style : {"any", "uk", "eu", "us", "cn", "br"}
+    style : {"any", "uk", "eu", "us", "cn", "br", "br_old"}
         Plate style; ``"any"`` draws one per plate from `styles`.
     styles : tuple of str
         The styles ``"any"`` draws from (default the classic ``uk``, ``eu``, ``us``).
@@ -116,7 +118,8 @@ class PlateConfig:
     scheme : str
         Plate and text colours: ``"auto"`` takes the style's usual colours (UK
         white front or yellow rear, EU white, US the state's, CN white on blue, BR
-        black on white), or one of :data:`PLATE_SCHEMES` for every plate.
+        black on white, old BR black on grey), or one of :data:`PLATE_SCHEMES` for
+        every plate.
     scheme_variety : float
         Probability in [0, 1] that an ``"auto"`` plate takes one of its style's other
         real-world schemes instead (most of them light text on a dark plate).
@@ -200,7 +203,7 @@ class PlateConfig:
         Examples
         --------
         >>> PlateConfig.preset("variety").styles
-        ('uk', 'eu', 'us', 'cn', 'br')
+        ('uk', 'eu', 'us', 'cn', 'br', 'br_old')
         """
         if name == "classic":
             return cls()

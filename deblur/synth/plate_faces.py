@@ -2,8 +2,9 @@
 
 :func:`plate_face` draws one plate, upright and unwarped, at the size it asks for;
 :func:`deblur.synth.plates.render_plate` then warps it into the camera frame. The
-layouts are the classic ``uk``, ``eu`` and ``us`` ones and the ``cn`` and ``br``
-(Mercosur) plates; the colour schemes are :data:`~deblur.config.PLATE_SCHEMES`, and
+layouts are the classic ``uk``, ``eu`` and ``us`` ones, the ``cn`` and ``br``
+(Mercosur) plates and the ``br_old`` Brazilian plate; the colour schemes are
+:data:`~deblur.config.PLATE_SCHEMES`, and
 :func:`style_schemes` says which ones each style takes.
 """
 
@@ -78,8 +79,16 @@ _SCHEMES = {  # name -> (plate RGB, text RGB)
     "white_on_green": ((0.02, 0.38, 0.18), (0.97, 0.97, 0.97)),
     "white_on_black": (_NIGHT, (0.93, 0.93, 0.93)),
     "yellow_on_black": (_NIGHT, (0.98, 0.80, 0.10)),
+    "black_on_grey": ((0.74, 0.74, 0.72), _INK),
+    "white_on_red": ((0.66, 0.08, 0.07), (0.95, 0.95, 0.95)),
 }
-LIGHT_ON_DARK = ("white_on_blue", "white_on_green", "white_on_black", "yellow_on_black")
+LIGHT_ON_DARK = (
+    "white_on_blue",
+    "white_on_green",
+    "white_on_black",
+    "yellow_on_black",
+    "white_on_red",
+)
 """The schemes of :data:`~deblur.config.PLATE_SCHEMES` with light text on a dark plate."""
 # style -> (usual schemes, other real-world schemes taken with cfg.scheme_variety).
 # "state" is the US state's own colours; UK draws white front or yellow rear plates.
@@ -95,7 +104,12 @@ _STYLE_SCHEMES = {
     ),
     "cn": (("white_on_blue",), ("black_on_yellow", "white_on_black", "black_on_white")),
     "br": (("black_on_white",), ("red_on_white",)),
+    "br_old": (("black_on_grey",), ("white_on_red",)),
 }
+_BR_CITIES = (
+    "SP-SAO PAULO", "RJ-RIO DE JANEIRO", "MG-BELO HORIZONTE", "BA-SALVADOR",
+    "DF-BRASILIA", "PR-CURITIBA", "GO-GOIANIA", "RS-PORTO ALEGRE", "PE-RECIFE",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -337,13 +351,35 @@ def _br_layout(
     _draw_text(plate, text, font, fg, (0.12 * w, 0.3 * h, 0.97 * w, 0.95 * h), 0.5 * h)
 
 
+def _br_old_layout(
+    plate: PILImage.Image,
+    text: str,
+    font: str,
+    fg: tuple[float, float, float],
+    rng: np.random.Generator,
+) -> None:
+    """Old BR face (before Mercosur): state and city in a top strip, ABC·1234."""
+    w, h = plate.size
+    city = _BR_CITIES[rng.integers(len(_BR_CITIES))]
+    _draw_text(
+        plate, city, FONTS[0], fg, (0.15 * w, 0.03 * h, 0.85 * w, 0.2 * h), 0.12 * h
+    )
+    line = max(1, round(0.015 * h))
+    ImageDraw.Draw(plate).line((0, 0.23 * h, w, 0.23 * h), fill=_rgb(fg), width=line)
+    shown = text.replace(" ", "\u00b7")
+    _draw_text(
+        plate, shown, font, fg, (0.04 * w, 0.28 * h, 0.96 * w, 0.95 * h), 0.56 * h
+    )
+
+
 def _bolt_centres(
     style: str, size: tuple[int, int], rng: np.random.Generator
 ) -> list[tuple[float, float]]:
     """Two screw heads near the top edge, symmetric about the centre."""
     w, h = size
-    y = {"us": 0.13, "br": 0.12}.get(style, 0.1) * h
-    dx = rng.uniform(0.25, 0.3) * w
+    y = {"us": 0.13, "br": 0.12, "br_old": 0.11}.get(style, 0.1) * h
+    spread = (0.38, 0.42) if style == "br_old" else (0.25, 0.3)  # old BR: strip ends
+    dx = rng.uniform(*spread) * w
     return [(w / 2 - dx, y), (w / 2 + dx, y)]
 
 
@@ -381,7 +417,7 @@ def plate_face(
     ----------
     text : str
         Plate text, already validated (a ``cn`` plate draws its space as a dot).
-    style : {"uk", "eu", "us", "cn", "br"}
+    style : {"uk", "eu", "us", "cn", "br", "br_old"}
     font : str
         One of :data:`FONTS`.
     size : (width, height)
@@ -420,6 +456,8 @@ def plate_face(
         _cn_layout(plate, text, font, fg)
     elif style == "br":
         _br_layout(plate, text, font, fg, rng)
+    elif style == "br_old":
+        _br_old_layout(plate, text, font, fg, rng)
     else:
         _classic_layout(plate, text, style, font, (fg, strip), state, rng)
     radius = 0.07 * h

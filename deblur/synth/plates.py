@@ -1,6 +1,6 @@
 """Render synthetic sharp licence plates from text.
 
-Five styles, each with its own text grammar and look:
+Six styles, each with its own text grammar and look:
 
 - ``uk``: ``AB12 CDE``, black characters on a white (front) or yellow (rear) plate,
   sometimes with a blue ``UK`` band on the left.
@@ -14,6 +14,9 @@ Five styles, each with its own text grammar and look:
   letter, since the fonts and OCR engines are latin.
 - ``br``: ``ABC1D23``, the Brazilian Mercosur plate: black on white under a blue band
   reading ``BRASIL`` with the flag, ``BR`` and a QR code on the left.
+- ``br_old``: ``ABC 1234`` (drawn ``ABC·1234``), the Brazilian plate before Mercosur:
+  black on grey (red for commercial vehicles) with the state and city in a strip at
+  the top.
 
 Colours follow :attr:`PlateConfig.scheme` (the style's usual ones by default, or
 one of :data:`~deblur.config.PLATE_SCHEMES`, four of them light text on a dark
@@ -79,9 +82,11 @@ _PLATE_ASPECT = {
     "us": 2.0,
     "cn": 440 / 140,
     "br": 400 / 130,
+    "br_old": 400 / 130,
 }
-_FRAME_ASPECT = {"uk": 240 / 56, "eu": 240 / 56, "us": 2.0, "cn": 3.0, "br": 3.0}
-_STYLE_FONTS = {"cn": FONTS[:2], "br": FONTS[:2]}  # sans faces only; else FONTS
+_FRAME_ASPECT = {"uk": 240 / 56, "eu": 240 / 56, "us": 2.0}
+_FRAME_ASPECT |= {"cn": 3.0, "br": 3.0, "br_old": 3.0}
+_STYLE_FONTS = {s: FONTS[:2] for s in ("cn", "br", "br_old")}  # sans only; else FONTS
 _CN_PATTERNS = ("LL DDDDD", "LL LDDDD", "LL DDDLL", "LL DLDDD")
 _BR_PATTERN = "LLLDLDD"
 
@@ -114,7 +119,8 @@ def plate_size(style: str, cfg: PlateConfig | None = None) -> tuple[int, int]:
     """Return the output ``(height, width)`` of a plate of `style` under `cfg`.
 
     ``width = cfg.width``; the height is ``cfg.height`` when set, else the style's
-    frame aspect (``uk``/``eu`` 240x56, ``us`` 240x120, ``cn``/``br`` 240x80).
+    frame aspect (``uk``/``eu`` 240x56, ``us`` 240x120, ``cn``/``br``/``br_old``
+    240x80).
 
     Examples
     --------
@@ -152,7 +158,7 @@ def random_text(style: str, rng: np.random.Generator | int | None = None) -> str
 
     Parameters
     ----------
-    style : {"uk", "eu", "us", "cn", "br"}
+    style : {"uk", "eu", "us", "cn", "br", "br_old"}
     rng : Generator, int or None
 
     Returns
@@ -182,6 +188,8 @@ def random_text(style: str, rng: np.random.Generator | int | None = None) -> str
         return _fill(_CN_PATTERNS[rng.integers(len(_CN_PATTERNS))], rng)
     if style == "br":
         return _fill(_BR_PATTERN, rng)
+    if style == "br_old":
+        return _fill("LLL DDDD", rng)
     state = list(_US_STATES)[rng.integers(len(_US_STATES))]
     return _fill(_US_STATES[state][0], rng)
 
@@ -267,7 +275,7 @@ def render_plate(
         Frame size, colours, wear and camera variation; ``PlateConfig()`` when None.
     rng : Generator, int or None
         Source of every random choice (colours, jitter, background, noise).
-    style : {"uk", "eu", "us", "cn", "br"}, optional
+    style : {"uk", "eu", "us", "cn", "br", "br_old"}, optional
         Plate look; defaults to ``cfg.style``, which must then not be ``"any"``.
     font : str
         One of :data:`FONTS`.
@@ -361,7 +369,7 @@ def make_plates(
 ) -> Iterator[PlateSample]:
     """Yield `count` random plates: style (per ``cfg.style``), font and text drawn.
 
-    ``cn`` and ``br`` plates use the two sans faces of :data:`FONTS` only.
+    ``cn``, ``br`` and ``br_old`` plates use the two sans faces of :data:`FONTS`.
 
     Parameters
     ----------

@@ -5,6 +5,7 @@ import dataclasses
 import pytest
 
 from deblur.config import (
+    PLATE_STYLES,
     BlurConfig,
     ModelConfig,
     PlateConfig,
@@ -91,7 +92,7 @@ def test_plate_config_classic_preset_is_the_default() -> None:
 
 def test_plate_config_variety_preset_turns_every_look_on() -> None:
     cfg = PlateConfig.preset("variety")
-    assert cfg.styles == ("uk", "eu", "us", "cn", "br")
+    assert cfg.styles == PLATE_STYLES == ("uk", "eu", "us", "cn", "br", "br_old")
     knobs = ("scheme_variety", "bolts", "dirt", "shadow", "car")
     assert all(0.0 < getattr(cfg, k) < 1.0 for k in knobs)
 

@@ -16,7 +16,7 @@ from deblur.synth.plate_faces import (
 )
 
 TEXT = {"uk": "AB12 CDE", "eu": "AB-123-CD", "us": "7ABC123", "cn": "AB 12345"}
-TEXT["br"] = "ABC1D23"
+TEXT |= {"br": "ABC1D23", "br_old": "ABC 1234"}
 SIZE = (300, 80)
 
 
@@ -54,9 +54,10 @@ def test_plate_face_scheme_sets_text_and_plate_luminance(
         assert text < ground - 0.3, (text, ground)
 
 
-def test_light_on_dark_is_the_four_schemes_of_the_issue() -> None:
+def test_light_on_dark_holds_the_four_schemes_of_the_issue() -> None:
     assert set(LIGHT_ON_DARK) == {
-        "white_on_blue", "white_on_green", "white_on_black", "yellow_on_black"
+        "white_on_blue", "white_on_green", "white_on_black", "yellow_on_black",
+        "white_on_red",
     }  # fmt: skip
     assert set(LIGHT_ON_DARK) < set(PLATE_SCHEMES)
 
@@ -70,6 +71,7 @@ def test_style_schemes_known_answers() -> None:
     assert style_schemes("us")[0] == "state"
     assert style_schemes("cn")[0] == "white_on_blue"
     assert style_schemes("br") == ("black_on_white", "red_on_white")
+    assert style_schemes("br_old") == ("black_on_grey", "white_on_red")
     for style in PLATE_STYLES:
         assert set(style_schemes(style)) <= {*PLATE_SCHEMES, "state"}
 

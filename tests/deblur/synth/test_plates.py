@@ -41,13 +41,7 @@ GRAMMARS = {
     "us": r"^([1-9][A-Z]{3}\d{3}|[A-Z]{3}-\d{4}|[A-Z]{3} [A-Z]\d{2}|[A-Z]{2} \d{5})$",
     "cn": r"^[A-Z]{2} (\d{5}|[A-Z]\d{4}|\d{3}[A-Z]{2}|\d[A-Z]\d{3})$",
     "br": r"^[A-Z]{3}\d[A-Z]\d{2}$",
-}
-SAMPLE_TEXT = {
-    "uk": "AB12 CDE",
-    "eu": "AB-123-CD",
-    "us": "7ABC123",
-    "cn": "AB 12345",
-    "br": "ABC1D23",
+    "br_old": r"^[A-Z]{3} \d{4}$",
 }
 
 
@@ -77,7 +71,7 @@ def test_plate_size_known_answers() -> None:
     assert plate_size("us") == (120, 240)
     assert plate_size("us", PlateConfig(width=120)) == (60, 120)
     assert plate_size("uk", TINY) == (32, 96)
-    assert plate_size("cn") == plate_size("br") == (80, 240)
+    assert plate_size("cn") == plate_size("br") == plate_size("br_old") == (80, 240)
 
 
 @pytest.mark.parametrize("font", FONTS)
@@ -271,8 +265,9 @@ def test_make_plates_flat_background_is_recorded() -> None:
 
 
 def test_make_plates_styles_pool_and_sans_fonts_for_new_styles() -> None:
-    samples = list(make_plates(20, PlateConfig(width=48, styles=("cn", "br")), 0))
-    assert {p.style for p in samples} == {"cn", "br"}
+    cfg = PlateConfig(width=48, styles=("cn", "br", "br_old"))
+    samples = list(make_plates(30, cfg, 0))
+    assert {p.style for p in samples} == {"cn", "br", "br_old"}
     assert {p.font for p in samples} == set(FONTS[:2])
     for p in samples:
         assert re.match(GRAMMARS[p.style], p.text), p.text
@@ -308,8 +303,9 @@ def _read(engine_name: str, samples: list[PlateSample]) -> int:
 
 @pytest.fixture(scope="module")
 def new_style_plates() -> list[PlateSample]:
-    """Four sharp 240-px plates of each new style, usual colours."""
-    return [p for s in ("cn", "br") for p in make_plates(4, PlateConfig(style=s), 3)]
+    """Three sharp 240-px plates of each new style, usual colours."""
+    styles = ("cn", "br", "br_old")
+    return [p for s in styles for p in make_plates(3, PlateConfig(style=s), 3)]
 
 
 @pytest.fixture(scope="module")
@@ -324,7 +320,7 @@ def light_on_dark_plates() -> list[PlateSample]:
 
 def test_ppocr_reads_new_style_plates(new_style_plates: list[PlateSample]) -> None:
     read = _read("ppocr", new_style_plates)
-    assert read >= 7, f"PP-OCR read {read} of 8 sharp cn/br plates (8 measured)"
+    assert read >= 8, f"PP-OCR read {read} of 9 sharp cn/br/br_old plates (9 measured)"
 
 
 def test_tesseract_reads_new_style_plates(
@@ -332,11 +328,11 @@ def test_tesseract_reads_new_style_plates(
     new_style_plates: list[PlateSample],
 ) -> None:
     read = _read("tesseract", new_style_plates)
-    assert read >= 5, f"Tesseract read {read} of 8 sharp cn/br plates (7 measured)"
+    assert read >= 6, f"Tesseract read {read} of 9 sharp new-style plates (8 measured)"
 
 
 def test_ppocr_reads_light_on_dark_plates(
     light_on_dark_plates: list[PlateSample],
 ) -> None:
     read = _read("ppocr", light_on_dark_plates)
-    assert read >= 6, f"PP-OCR read {read} of 8 light-on-dark plates (8 measured)"
+    assert read >= 8, f"PP-OCR read {read} of 10 light-on-dark plates (10 measured)"
