@@ -131,7 +131,7 @@ def synth_plates(
     count: Annotated[int, typer.Option(help="Number of plates.")] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 0,
     style: Annotated[
-        str, typer.Option(help="any, uk, eu, us, cn, br, or a list like cn,br.")
+        str, typer.Option(help="any, uk, eu, us, cn, br, br_old, or a list: cn,br.")
     ] = "any",
     size: Annotated[
         str | None, typer.Option(help="WxH, or W (height by style).")
