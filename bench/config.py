@@ -22,6 +22,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
+from deblur.config import PLATE_STYLES
 from deblur.reader import READER_ALPHABET
 
 __all__ = [
@@ -43,7 +44,7 @@ SUITE_KINDS = ("synthetic", "real", "blind")
 GRID_KINDS = ("linear", "seed2017", "none", "family")
 OCR_ENGINES = ("tesseract", "ppocr")
 MODEL_SUFFIXES = (".keras", ".onnx")
-_STYLES = ("uk", "eu", "us")
+_STYLES = ("uk", "eu", "us")  # the default; any of deblur's PLATE_STYLES is allowed
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -263,7 +264,8 @@ class SuiteConfig:
     plate_width : int
         Width of synthetic plates; real crops are resized to it (0 keeps their size).
     styles : tuple of str
-        Synthetic plate styles, cycled over the samples.
+        Synthetic plate styles, cycled over the samples: any of
+        ``deblur.config.PLATE_STYLES`` (default ``uk``, ``eu``, ``us``).
     blur : BlurGrid
         Degradation of the sharp plates (ignored for ``blind``).
     folder : str or None
@@ -307,10 +309,10 @@ class SuiteConfig:
             )
         if self.kind == "synthetic" and self.plate_width == 0:
             raise ValueError("plate_width must be > 0 for synthetic suites, got 0")
-        bad_styles = [s for s in self.styles if s not in _STYLES]
+        bad_styles = [s for s in self.styles if s not in PLATE_STYLES]
         if not self.styles or bad_styles:
             raise ValueError(
-                f"styles must be a non-empty subset of {_STYLES}, got {self.styles}"
+                f"styles must be a non-empty subset of {PLATE_STYLES}, got {self.styles}"
             )
         if not self.candidates:
             raise ValueError("candidates must not be empty")

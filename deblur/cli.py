@@ -9,8 +9,9 @@ in :func:`_run_cli` and take the shared :data:`Debug` option.
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -102,8 +103,14 @@ def _plate_config(
     border: bool,
     geometry: bool,
     illumination: bool,
+    preset: str = "classic",
+    looks: Mapping[str, object] | None = None,
 ) -> PlateConfig:
+    """`preset`'s PlateConfig with the given options; None looks keep the preset's."""
     options: dict[str, object] = {"style": style, "background": background}
+    if "," in style:
+        options |= {"style": "any", "styles": tuple(style.replace(" ", "").split(","))}
+    options |= {k: v for k, v in (looks or {}).items() if v is not None}
     options["border"] = border
     if size is not None and "x" not in size:
         options["width"] = _parse_pair(f"{size}x0", "size", "x", int)[0]
@@ -115,7 +122,7 @@ def _plate_config(
         options |= {"scale_jitter": 0.0, "rotation": 0.0, "perspective": 0.0}
     if not illumination:
         options["illumination"] = 0.0
-    return PlateConfig(**options)  # type: ignore[arg-type]
+    return dataclasses.replace(PlateConfig.preset(preset), **options)  # type: ignore[arg-type]
 
 
 @synth_app.command("plates")
@@ -123,7 +130,9 @@ def synth_plates(
     out: Annotated[Path, typer.Option(help="Output folder (created; must be empty).")],
     count: Annotated[int, typer.Option(help="Number of plates.")] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 0,
-    style: Annotated[str, typer.Option(help="any, uk, eu or us.")] = "any",
+    style: Annotated[
+        str, typer.Option(help="any, uk, eu, us, cn, br, br_old, or a list: cn,br.")
+    ] = "any",
     size: Annotated[
         str | None, typer.Option(help="WxH, or W (height by style).")
     ] = None,
@@ -134,6 +143,19 @@ def synth_plates(
         bool, typer.Option(help="Scale, rotation, perspective.")
     ] = True,
     illumination: Annotated[bool, typer.Option(help="Uneven illumination.")] = True,
+    preset: Annotated[
+        str, typer.Option(help="classic (default looks) or variety (all looks on).")
+    ] = "classic",
+    scheme: Annotated[
+        str | None, typer.Option(help="auto, or a colour scheme like white_on_blue.")
+    ] = None,
+    scheme_variety: Annotated[
+        float | None, typer.Option(help="P(another real-world colour scheme).")
+    ] = None,
+    bolts: Annotated[float | None, typer.Option(help="P(two screw heads).")] = None,
+    dirt: Annotated[float | None, typer.Option(help="P(dirt and speckle).")] = None,
+    shadow: Annotated[float | None, typer.Option(help="P(a soft shadow).")] = None,
+    car: Annotated[float | None, typer.Option(help="P(car body around).")] = None,
     overwrite: Overwrite = False,
     debug: Debug = False,
 ) -> None:
@@ -149,6 +171,9 @@ def synth_plates(
             border=border,
             geometry=geometry,
             illumination=illumination,
+            preset=preset,
+            looks={"scheme": scheme, "scheme_variety": scheme_variety, "bolts": bolts}
+            | {"dirt": dirt, "shadow": shadow, "car": car},
         )
         start = time.perf_counter()
         rows = write_plates_dataset(

@@ -18,6 +18,9 @@ __all__ = [
     "TrainConfig",
     "TileConfig",
     "PLATE_STYLES",
+    "CLASSIC_STYLES",
+    "PLATE_SCHEMES",
+    "PLATE_PRESETS",
     "BLUR_KINDS",
     "ARCHITECTURES",
     "GUIDES",
@@ -25,7 +28,20 @@ __all__ = [
 
 T = TypeVar("T")
 
-PLATE_STYLES = ("uk", "eu", "us")
+PLATE_STYLES = ("uk", "eu", "us", "cn", "br", "br_old")
+CLASSIC_STYLES = ("uk", "eu", "us")
+PLATE_SCHEMES = (
+    "black_on_white",
+    "black_on_yellow",
+    "red_on_white",
+    "white_on_blue",
+    "white_on_green",
+    "white_on_black",
+    "yellow_on_black",
+    "black_on_grey",
+    "white_on_red",
+)
+PLATE_PRESETS = ("classic", "variety")
 BLUR_KINDS = (
     "seed2017",
     "linear",
@@ -77,10 +93,16 @@ def _check_range(name: str, value: float, low: float, high: float) -> None:
 class PlateConfig:
     """How synthetic sharp plates look.
 
+    The defaults draw the three classic styles exactly as before issue 13 (same seed,
+    same pixels); every look added since is off until its knob is set, and
+    ``PlateConfig.preset("variety")`` turns them all on.
+
     Attributes
     ----------
-    style : {"any", "uk", "eu", "us"}
-        Plate style; ``"any"`` draws one per plate.
+    style : {"any", "uk", "eu", "us", "cn", "br", "br_old"}
+        Plate style; ``"any"`` draws one per plate from `styles`.
+    styles : tuple of str
+        The styles ``"any"`` draws from (default the classic ``uk``, ``eu``, ``us``).
     width : int
         Output image width in pixels.
     height : int or None
@@ -101,9 +123,27 @@ class PlateConfig:
         Draw the plate's border.
     noise : float
         Standard deviation of Gaussian sensor noise in [0, 1] units.
+    scheme : str
+        Plate and text colours: ``"auto"`` takes the style's usual colours (UK
+        white front or yellow rear, EU white, US the state's, CN white on blue, BR
+        black on white, old BR black on grey), or one of :data:`PLATE_SCHEMES` for
+        every plate.
+    scheme_variety : float
+        Probability in [0, 1] that an ``"auto"`` plate takes one of its style's other
+        real-world schemes instead (most of them light text on a dark plate).
+    bolts : float
+        Probability in [0, 1] of two screw heads on the plate.
+    dirt : float
+        Probability in [0, 1] of dirt: low-frequency blotches and speckle.
+    shadow : float
+        Probability in [0, 1] of a soft-edged shadow across part of the crop.
+    car : float
+        Probability in [0, 1] that the crop is wider and shows a synthetic car rear
+        (painted body, recess, bumper line, highlights) instead of the textured margin.
     """
 
     style: str = "any"
+    styles: tuple[str, ...] = CLASSIC_STYLES
     width: int = 240
     height: int | None = None
     margin: float = 0.08
@@ -114,11 +154,27 @@ class PlateConfig:
     background: bool = True
     border: bool = True
     noise: float = 0.01
+    scheme: str = "auto"
+    scheme_variety: float = 0.0
+    bolts: float = 0.0
+    dirt: float = 0.0
+    shadow: float = 0.0
+    car: float = 0.0
 
     def __post_init__(self) -> None:
         if self.style not in ("any", *PLATE_STYLES):
             raise ValueError(
                 f"style must be 'any' or one of {PLATE_STYLES}, got {self.style!r}"
+            )
+        styles = tuple(self.styles)
+        object.__setattr__(self, "styles", styles)  # a list from a file -> tuple
+        if (
+            not styles
+            or set(styles) - set(PLATE_STYLES)
+            or len(set(styles)) < len(styles)
+        ):
+            raise ValueError(
+                f"styles must be distinct names from {PLATE_STYLES}, got {self.styles}"
             )
         if self.width < 16:
             raise ValueError(f"width must be >= 16, got {self.width}")
@@ -130,6 +186,45 @@ class PlateConfig:
         _check_range("perspective", self.perspective, 0.0, 0.3)
         _check_range("illumination", self.illumination, 0.0, 1.0)
         _check_range("noise", self.noise, 0.0, 0.5)
+        if self.scheme not in ("auto", *PLATE_SCHEMES):
+            raise ValueError(
+                f"scheme must be 'auto' or one of {PLATE_SCHEMES}, got {self.scheme!r}"
+            )
+        for name in ("scheme_variety", "bolts", "dirt", "shadow", "car"):
+            _check_range(name, getattr(self, name), 0.0, 1.0)
+
+    @classmethod
+    def preset(cls, name: str) -> PlateConfig:
+        """Return the named preset, one of :data:`PLATE_PRESETS`.
+
+        ``"classic"`` is ``PlateConfig()``: the three classic styles, usual colours,
+        no bolts, dirt, shadows or car body. ``"variety"`` draws all of
+        :data:`PLATE_STYLES`, gives 40% of plates another real-world colour scheme,
+        and adds bolts (50%), dirt (35%), shadows (30%) and car body (30%): the
+        distribution meant for training and for new suites.
+
+        Raises
+        ------
+        ValueError
+            If `name` is not in :data:`PLATE_PRESETS`.
+
+        Examples
+        --------
+        >>> PlateConfig.preset("variety").styles
+        ('uk', 'eu', 'us', 'cn', 'br', 'br_old')
+        """
+        if name == "classic":
+            return cls()
+        if name == "variety":
+            return cls(
+                styles=PLATE_STYLES,
+                scheme_variety=0.4,
+                bolts=0.5,
+                dirt=0.35,
+                shadow=0.3,
+                car=0.3,
+            )
+        raise ValueError(f"preset must be one of {PLATE_PRESETS}, got {name!r}")
 
 
 @dataclass(frozen=True, kw_only=True)

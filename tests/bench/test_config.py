@@ -109,3 +109,9 @@ def test_bench_config_overrides() -> None:
         BenchConfig(suite=suite, workers=0)
     with pytest.raises(ValueError, match="examples"):
         BenchConfig(suite=suite, examples=-1)
+
+
+def test_suite_accepts_every_deblur_plate_style() -> None:
+    suite = SuiteConfig(name="x", styles=("cn", "br", "uk"))
+    assert suite.styles == ("cn", "br", "uk")
+    assert SuiteConfig(name="x").styles == ("uk", "eu", "us")

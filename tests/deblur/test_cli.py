@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from deblur.cli import app
+from deblur.config import PlateConfig
 from deblur.synth.dataset import load_labels
 
 runner = CliRunner()
@@ -24,6 +26,21 @@ def test_synth_plates_writes_dataset_and_summary(tmp_path: Path) -> None:
     assert "wrote 3 plates" in result.stdout and "plates/s" in result.stdout
     rows = load_labels(tmp_path / "p")
     assert [r.extra["style"] for r in rows] == ["eu"] * 3
+
+
+def test_synth_plates_variety_options_reach_the_labels(tmp_path: Path) -> None:
+    result = _plates(
+        tmp_path / "p", "--preset", "variety", "--style", "cn,br", "--car", "1",
+        "--bolts", "0", "--scheme", "yellow_on_black",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = load_labels(tmp_path / "p")
+    assert {r.extra["style"] for r in rows} <= {"cn", "br"}
+    assert {r.extra["surround"] for r in rows} == {"car"}
+    assert {r.extra["bolts"] for r in rows} == {"0"}
+    assert {r.extra["scheme"] for r in rows} == {"yellow_on_black"}
+    config = json.loads((tmp_path / "p" / "config.json").read_text())
+    assert config["plate"]["dirt"] == PlateConfig.preset("variety").dirt
 
 
 def test_synth_plates_same_seed_same_bytes(tmp_path: Path) -> None:
@@ -54,6 +71,10 @@ def test_synth_blur_writes_crops(tmp_path: Path) -> None:
         (["--size", "96by32"], "--size must look like AxB"),
         (["--size", "9x4"], "width must be >= 16"),
         (["--style", "fr"], "style must be 'any' or one of"),
+        (["--style", "uk,fr"], "styles must be distinct names"),
+        (["--scheme", "pink"], "scheme must be 'auto' or one of"),
+        (["--dirt", "2"], "dirt must be in [0.0, 1.0]"),
+        (["--preset", "fancy"], "preset must be one of"),
     ],
 )
 def test_synth_plates_bad_options_one_red_line_exit_2(
