@@ -23,6 +23,7 @@ def _row(sample: int, length: float, condition: str, method: str, ocr: str, **kw
     row = {
         "suite": "tiny",
         "sample_id": f"s{sample}",
+        "seed": 0,
         "source": "synthetic",
         "style": "uk",
         "text": "AB12CDE",
@@ -35,6 +36,7 @@ def _row(sample: int, length: float, condition: str, method: str, ocr: str, **kw
         "ocr": ocr,
         "prediction": "AB12CDE" if kw.get("exact", False) else "XX",
         "exact": False,
+        "outcome": "unread",
         "cer": 0.0,
         "ned": 0.0,
         "psnr": 20.0,
@@ -43,6 +45,8 @@ def _row(sample: int, length: float, condition: str, method: str, ocr: str, **kw
         "error": "",
     }
     row.update(kw)
+    if "outcome" not in kw and not row["error"]:
+        row["outcome"] = "exact" if row["exact"] else "unread"
     return row
 
 
