@@ -293,7 +293,9 @@ def compare_command(
     columns = ["OCR", "Method", "Exact A [95% CI]", "Exact B [95% CI]",
                "Δ exact (B − A)", "p (McNemar)", "B vs A"]  # fmt: skip
     for name, table in comparison.tables.items():
-        typer.echo(f"{name}\n{table[columns].to_markdown(index=False)}\n")
+        typer.echo(
+            f"{name}\n{table[columns].to_markdown(index=False, disable_numparse=True)}\n"
+        )
     typer.echo(f"comparison: {path} and {path.with_suffix('.html')}")
 
 

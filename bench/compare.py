@@ -244,7 +244,11 @@ def write_comparison(comparison: Comparison, out_dir: str | Path) -> Path:
              for w in comparison.warnings]  # fmt: skip
     page += [f"<p>{html.escape(_NOTE)}</p>"]
     for name, table in comparison.tables.items():
-        md += [f"\n## {name}\n\n", table.to_markdown(index=False), "\n"]
+        md += [
+            f"\n## {name}\n\n",
+            table.to_markdown(index=False, disable_numparse=True),
+            "\n",
+        ]
         page += [f"<h2>{html.escape(name)}</h2>", table.to_html(index=False, border=0)]
     document = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

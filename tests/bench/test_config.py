@@ -74,6 +74,12 @@ def test_candidate_parse_forms() -> None:
             "unique",
         ),
         ({"plate_width": 8}, "plate_width"),
+        ({"repeats": 0}, "repeats must be >= 1"),
+        ({"seeds": (3, 3), "seed": 3, "repeats": 2}, "seeds must be distinct"),
+        ({"seeds": (1, -2), "seed": 1, "repeats": 2}, "seeds must be distinct"),
+        ({"seeds": (4, 5), "seed": 0, "repeats": 2}, "must start with seed"),
+        ({"seeds": (4, 5), "seed": 4, "repeats": 3}, "must start with seed"),
+        ({"kind": "blind", "count": 0, "repeats": 2}, "repeats must be 1"),
     ],
 )
 def test_suite_validation(changes: dict[str, object], match: str) -> None:
@@ -109,3 +115,18 @@ def test_bench_config_overrides() -> None:
         BenchConfig(suite=suite, workers=0)
     with pytest.raises(ValueError, match="examples"):
         BenchConfig(suite=suite, examples=-1)
+
+
+def test_draw_seeds_from_repeats_seeds_and_run_override(tmp_path: Path) -> None:
+    assert SuiteConfig(name="x", seed=7).draw_seeds == (7,)
+    assert SuiteConfig(name="x", seed=7, repeats=3).draw_seeds == (7, 8, 9)
+    path = tmp_path / "s.toml"
+    path.write_text('name = "s"\ncount = 2\nseeds = [2024, 7, 8, 9]\n')
+    suite = load_suite(path)
+    assert suite.seed == 2024 and suite.repeats == 4
+    assert suite.draw_seeds == (2024, 7, 8, 9)
+    cfg = BenchConfig(suite=load_suite("smoke"), seeds=(5, 1))
+    assert cfg.effective_suite.draw_seeds == (5, 1)
+    assert cfg.effective_suite.seed == 5
+    with pytest.raises(ValueError, match="at least one seed"):
+        _ = BenchConfig(suite=load_suite("smoke"), seeds=()).effective_suite

@@ -233,3 +233,40 @@ def test_worker_passes_model_threads_to_threaded_candidates(
     assert threaded.threads == model_threads  # type: ignore[attr-defined]
     plain = _deblurrer(CandidateConfig(name="unsharp_mask"), sample)  # takes no threads
     assert plain.name == "unsharp_mask"
+
+
+def test_outcome_seed_and_expected_rows(fake_ocr: None, tiny_suite: Callable[..., SuiteConfig],
+                                        tmp_path: Path) -> None:  # fmt: skip
+    from bench.runner import expected_rows, load_run_suite
+
+    cands = (
+        CandidateConfig(name="identity"),
+        CandidateConfig(name="unsharp_mask", every=2),
+    )
+    suite = tiny_suite(candidates=cands, repeats=2)
+    frame = run(BenchConfig(suite=suite), tmp_path)
+    assert set(frame["outcome"]) == {"unread"}  # FakeOcr reads "M0123"-like text
+    assert sorted(set(frame["seed"])) == [3, 4]
+    saved, samples = load_run_suite(tmp_path)
+    assert saved == suite and samples == 10
+    # 10 samples x (sharp, blurred, identity) + unsharp_mask on 5 of them
+    assert expected_rows(saved, samples) == len(frame) == 35
+
+
+def test_resume_accepts_a_config_saved_before_new_fields(
+    fake_ocr: None, tiny_cfg: BenchConfig, tmp_path: Path
+) -> None:
+    cfg = dataclasses.replace(tiny_cfg, limit=2)
+    run(cfg, tmp_path)
+    path = tmp_path / "config.json"
+    saved = json.loads(path.read_text())
+    for key in ("repeats", "seeds"):
+        del saved["suite"][key]
+    for cand in saved["suite"]["candidates"]:
+        del cand["alias"], cand["timeout"]
+    path.write_text(json.dumps(saved))
+    run(cfg, tmp_path)  # same configuration: resumes instead of refusing
+    saved["suite"]["count"] = 9
+    path.write_text(json.dumps(saved))
+    with pytest.raises(ValueError, match="different suite"):
+        run(cfg, tmp_path)

@@ -66,7 +66,9 @@ def test_wilson_interval_rejects(args: tuple, kwargs: dict, match: str) -> None:
         (2, 12, 2 * (1 + 14 + 91) / 2**14),
     ],
 )
-def test_mcnemar_exact_known_answers(only_first: int, only_second: int, p: float) -> None:
+def test_mcnemar_exact_known_answers(
+    only_first: int, only_second: int, p: float
+) -> None:
     assert mcnemar_exact(only_first, only_second) == pytest.approx(p, rel=1e-12)
     assert mcnemar_exact(only_second, only_first) == pytest.approx(p, rel=1e-12)
 
