@@ -46,8 +46,10 @@ _FLOOR: dict[str, Any] = {
 }  # fmt: skip
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "*")
 _RIGHT, _WRONG = "#1a7f37", "#cf222e"
-_GRID_COLUMNS = 4
-"""Images per line of the example grid: four 240-px plates fit a 1,200-px page."""
+_GRID_COLUMNS = 5
+_CELL_WIDTH = 2.15
+"""Images per line of the example grid and their width in inches: at 110 dpi five
+240-px plates fit a 1,200-px page at about their own size."""
 
 
 def _candidate_colours(methods: list[str]) -> dict[str, tuple[float, ...]]:
@@ -102,7 +104,12 @@ def _lines_by_length(ax: Axes, table: pd.DataFrame, metric: str) -> None:
         return
     colours = _candidate_colours(_candidates(table))
     markers = _candidate_markers(_candidates(table))
-    for method, rows in table.groupby("method", sort=True):
+    rank = {"ceiling": 0, "floor": 1, "candidate": 2}
+    groups = sorted(
+        table.groupby("method", sort=True),
+        key=lambda item: rank.get(str(item[1]["condition"].iloc[0]), 3),
+    )  # stable: legend lists ceiling, floor, then candidates by name
+    for method, rows in groups:
         condition = rows["condition"].iloc[0]
         rows = rows.sort_values("blur_length")
         if condition == "candidate":
@@ -221,6 +228,11 @@ def _method_order(methods: set[str]) -> list[str]:
     return [m for m in ("sharp", "blurred") if m in methods] + rest
 
 
+def _aspect(images: Mapping[str, Image]) -> float:
+    """Largest height/width ratio of a sample's images (0.25 when none)."""
+    return max((im.shape[0] / im.shape[1] for im in images.values()), default=0.25)
+
+
 def _rows_of(per_sample: pd.DataFrame | None, sample_id: str) -> pd.DataFrame:
     if per_sample is None:
         return pd.DataFrame(columns=["method", "ocr", "prediction", "exact", "error"])
@@ -257,15 +269,16 @@ def _caption_cell(ax: Axes, rows: pd.DataFrame, has_image: bool) -> None:
     for i, (_, r) in enumerate(rows.sort_values("ocr").iterrows()):
         text = "" if pd.isna(r["prediction"]) else str(r["prediction"])
         ok = _is_true(r["exact"])
-        ax.text(
-            0.0, -0.06 - 0.2 * i, f"{r['ocr']}: {text or '∅'} {'✓' if ok else '✗'}",
-            transform=ax.transAxes, va="top", fontsize=9, family="monospace",
+        ax.annotate(
+            f"{r['ocr']}: {text or '∅'} {'✓' if ok else '✗'}", xy=(0, 0),
+            xycoords="axes fraction", xytext=(0, -3 - 11 * i),
+            textcoords="offset points", va="top", fontsize=9, family="monospace",
             color=_RIGHT if ok else _WRONG,
         )  # fmt: skip
 
 
 def plot_examples(examples: Examples, per_sample: pd.DataFrame | None = None) -> Figure:
-    """Show example plates: one block per sample, four images per line.
+    """Show example plates: one block per sample, five images per line.
 
     Each block is titled with the sample id, its true plate text and blur length;
     images are sharp, blurred, then the candidates. The figure is about 1,200 px wide
@@ -291,20 +304,18 @@ def plot_examples(examples: Examples, per_sample: pd.DataFrame | None = None) ->
         methods = _method_order(set(methods) | set(ran.dropna().astype(str)))
     cols = _GRID_COLUMNS
     lines = max(1, -(-len(methods) // cols))
-    aspect = max(
-        (im.shape[0] / im.shape[1] for s in samples for im in examples[s].values()),
-        default=0.25,
-    )
     engines = 0 if per_sample is None else per_sample["ocr"].nunique()
-    line_height = 2.7 * aspect + 0.35 + 0.2 * engines
-    block = line_height * lines + 0.4
+    heights = [
+        lines * (_CELL_WIDTH * _aspect(examples[s]) + 0.3 + 0.16 * engines) + 0.35
+        for s in samples
+    ]
     fig = Figure(
-        figsize=(2.7 * cols, block * max(len(samples), 1)), layout="constrained"
+        figsize=(_CELL_WIDTH * cols, sum(heights) or 1.0), layout="constrained"
     )
     if not samples:
         _no_data(fig.subplots(), "examples")
         return fig
-    subfigures = fig.subfigures(len(samples), 1, squeeze=False)
+    subfigures = fig.subfigures(len(samples), 1, squeeze=False, height_ratios=heights)
     blocks = list(np.asarray(subfigures).ravel())
     for sub, sample_id in zip(blocks, samples, strict=True):
         rows = _rows_of(per_sample, str(sample_id))
