@@ -94,13 +94,13 @@ def test_accuracy_plot_has_ceiling_and_floor_lines() -> None:
 def test_plot_examples_grid_and_colours() -> None:
     fig = plot_examples(fake_examples(), fake_frame())
     assert isinstance(fig, Figure)
-    assert len(fig.axes) == 2 * 4
+    assert len(fig.axes) == 2 * 5  # a line of five cells per sample
     titles = [ax.get_title(loc="left") for ax in fig.axes[:4]]
     assert titles == ["sharp", "blurred", "unsharp_mask", "wiener"]
     colours = {t.get_color() for ax in fig.axes[:4] for t in ax.texts}
     assert colours == {"#1a7f37", "#cf222e"}
     # p13_1 has rows for the candidates but no saved image: the cell says so.
-    blank = [t.get_text() for ax in fig.axes[6:] for t in ax.texts]
+    blank = [t.get_text() for ax in fig.axes[7:] for t in ax.texts]
     assert blank == ["image not saved", "image not saved"]
     headings = [sub._suptitle.get_text() for sub in fig.subfigs]
     assert headings[0] == "p05_0  —  plate AB12CDE  —  blur 5 px"
