@@ -219,7 +219,8 @@ def compare(
 _NOTE = (
     "Exact: exact-match rate with its 95% Wilson interval; n: scored rows. Pairs and p: "
     "exact McNemar test on the samples both runs scored, B vs A is better/worse at "
-    "p < 0.05, else tie. Misread: rate of plate-shaped wrong reads."
+    "p < 0.05, else tie. Misread: rate of plate-shaped wrong reads. A dash: the "
+    "method or engine is not in that run."
 )
 
 _CSS = (
