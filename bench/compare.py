@@ -26,8 +26,9 @@ from deblur.io import atomic_write_bytes
 
 __all__ = ["RunSummary", "Comparison", "load_run", "compare", "write_comparison"]
 
-_IGNORED = ("candidates", "ocr", "description")
-"""Suite fields that may differ between compared runs."""
+_IGNORED = ("candidates", "ocr", "description", "seed", "seeds", "repeats")
+"""Suite fields that may differ between compared runs (the seeds are compared as
+``draws``, the root seed of every draw)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,7 +100,10 @@ def load_run(run_dir: str | Path) -> RunSummary:
 def _differences(first: SuiteConfig | None, other: SuiteConfig | None) -> list[str]:
     if first is None or other is None:
         return ["configuration unknown (no config.json)"]
-    a, b = dataclasses.asdict(first), dataclasses.asdict(other)
+    a, b = (
+        {**dataclasses.asdict(suite), "draws": suite.draw_seeds}
+        for suite in (first, other)
+    )
     return [
         f"{k}: {a[k]!r} vs {b[k]!r}" for k in a if k not in _IGNORED and a[k] != b[k]
     ]

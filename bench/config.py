@@ -505,7 +505,9 @@ class BenchConfig:
         if self.seeds is not None:
             if not self.seeds:
                 raise ValueError("seeds must name at least one seed, got none")
-            changes["seed"], changes["seeds"] = self.seeds[0], self.seeds
+            # One seed is the plain suite with that seed (same config, same ids).
+            many = len(self.seeds) > 1
+            changes["seed"], changes["seeds"] = self.seeds[0], self.seeds * many
             changes["repeats"] = len(self.seeds)
         if self.limit is not None:
             if self.suite.kind == "synthetic":

@@ -47,7 +47,7 @@ import pandas as pd
 
 from bench import metrics
 from bench.config import BenchConfig, CandidateConfig, SuiteConfig, suite_from_dict
-from bench.external import restore_external
+from bench.external import ExternalResult, restore_external
 from bench.external import safe_name as _safe_name
 from bench.ocr import OcrEngine, get_ocr, normalize_plate_text
 from bench.reads import read_outcome
@@ -242,7 +242,14 @@ def _external_jobs(
             continue
         batch = [s for s in samples if s.index % cand.every == 0]
         by_index = {s.index: s for s in batch}
-        for index, result in restore_external(cand, batch).items():
+        try:
+            results = restore_external(cand, batch)
+        except Exception as err:  # noqa: BLE001 - e.g. no space for the temp folder
+            results = {
+                s.index: ExternalResult(image=None, error=_error_text(err))
+                for s in batch
+            }
+        for index, result in results.items():
             psnr = ssim = math.nan
             if result.image is not None:
                 psnr, ssim = _quality(by_index[index].sharp, result.image)
@@ -330,14 +337,17 @@ def _row(suite: SuiteConfig, sample: Sample, job: _Job, ocr: str,
 def _failed_sample(
     suite: SuiteConfig, index: int, err: BaseException
 ) -> list[dict[str, Any]]:
+    seed = suite.seed
     try:
         sample_id, text = sample_label(suite, index)
+        per_draw = count_samples(suite) // len(suite.draw_seeds)
+        seed = suite.draw_seeds[index // per_draw]
     except Exception:  # noqa: BLE001 - the labels themselves failed; keep the index
         sample_id, text = f"{suite.name}-{index:05d}", ""
     sample = Sample(index=index, sample_id=sample_id, text=text, style="",
                     source="", sharp=None, blurred=np.zeros((1, 1), np.float32), psf=None,
                     blur={"kind": "", "length": math.nan, "angle": math.nan,
-                          "noise": math.nan})  # fmt: skip
+                          "noise": math.nan}, seed=seed)  # fmt: skip
     job = _Job(
         condition="blurred", method="blurred", image=None, error=_error_text(err)
     )
@@ -647,11 +657,13 @@ def run(cfg: BenchConfig, out_dir: str | os.PathLike[str]) -> pd.DataFrame:
     -------
     DataFrame
         One row per (sample, condition, method, OCR engine) with :data:`COLUMNS`:
-        ``suite``, ``sample_id``, ``source`` (``synthetic`` or folder), ``style``,
+        ``suite``, ``sample_id``, ``seed`` (root seed of the sample's draw),
+        ``source`` (``synthetic`` or folder), ``style``,
         ``text`` (label), ``blur_kind``, ``blur_length``, ``blur_angle`` (degrees),
         ``noise`` (sigma), ``condition`` (``sharp|blurred|restored``), ``method``
         (``sharp``, ``blurred`` or the candidate), ``ocr``, ``prediction`` (raw OCR
-        text), ``exact`` (0/1), ``cer``, ``ned``, ``psnr`` (dB, luminance; ``inf`` for
+        text), ``exact`` (0/1), ``outcome`` (``exact``, ``misread`` or ``unread``;
+        empty when the row failed), ``cer``, ``ned``, ``psnr`` (dB, luminance; ``inf`` for
         the sharp row), ``ssim`` (luminance), ``ms`` (restoration time), ``error``.
         Also written to ``per_sample.csv``.
     """

@@ -65,10 +65,14 @@ def test_compare_refuses_other_suite_settings_unless_allowed(
     other = dataclasses.replace(tiny_cfg, examples=0,
                                 suite=dataclasses.replace(tiny_cfg.suite, seed=9))  # fmt: skip
     run(other, tmp_path / "C")
-    with pytest.raises(ValueError, match=r"different suite settings \(seed: 3 vs 9\)"):
+    with pytest.raises(
+        ValueError, match=r"different suite settings \(draws: \(3,\) vs \(9,\)\)"
+    ):
         compare([run_a, tmp_path / "C"])
     result = compare([run_a, tmp_path / "C"], allow_different=True)
-    assert any("seed: 3 vs 9" in w and "no paired tests" in w for w in result.warnings)
+    assert any(
+        "draws: (3,) vs (9,)" in w and "no paired tests" in w for w in result.warnings
+    )
     table = result.tables["A (A) vs C (B)"]
     assert set(table["p (McNemar)"]) == {"–"}
     md = write_comparison(result, tmp_path / "cmp").read_text()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -128,5 +129,7 @@ def test_draw_seeds_from_repeats_seeds_and_run_override(tmp_path: Path) -> None:
     cfg = BenchConfig(suite=load_suite("smoke"), seeds=(5, 1))
     assert cfg.effective_suite.draw_seeds == (5, 1)
     assert cfg.effective_suite.seed == 5
+    one = BenchConfig(suite=load_suite("smoke"), seeds=(11,)).effective_suite
+    assert one == dataclasses.replace(load_suite("smoke"), seed=11)  # plain suite
     with pytest.raises(ValueError, match="at least one seed"):
         _ = BenchConfig(suite=load_suite("smoke"), seeds=()).effective_suite
