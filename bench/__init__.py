@@ -55,15 +55,8 @@ from bench.ocr import (
     normalize_plate_text,
 )
 from bench.reads import OUTCOMES, is_plate_shaped, plate_pattern, read_outcome
-from bench.runner import (
-    COLUMNS,
-    ResultRow,
-    expected_rows,
-    iter_results,
-    load_rows,
-    load_run_suite,
-    run,
-)
+from bench.rundir import expected_rows, load_run_suite
+from bench.runner import COLUMNS, ResultRow, iter_results, load_rows, run
 from bench.samples import Sample, build_sample, iter_samples, sample_label
 from bench.stats import (
     SIGNIFICANCE,

@@ -93,7 +93,7 @@ def _write_report(frame: object, out_dir: Path, title: str) -> Path | None:
         return None
     from bench.figures import load_examples
     from bench.report import write_report
-    from bench.runner import load_run_suite
+    from bench.rundir import load_run_suite
 
     examples = load_examples(out_dir)  # saved by the runner; {} when none
     suite, samples = None, None

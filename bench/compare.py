@@ -20,7 +20,7 @@ import pandas as pd
 
 from bench.aggregate import read_per_sample, summarize
 from bench.config import SuiteConfig
-from bench.runner import load_run_suite
+from bench.rundir import load_run_suite
 from bench.stats import discordant_pairs, mcnemar_exact, verdict
 from deblur.io import atomic_write_bytes
 

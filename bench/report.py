@@ -36,7 +36,7 @@ from bench.figures import (
     plot_examples,
     plot_quality_vs_blur,
 )
-from bench.runner import expected_rows
+from bench.rundir import expected_rows
 from deblur.io import atomic_write
 
 __all__ = ["write_report", "summary_table", "GAP_LENGTHS"]

@@ -46,11 +46,12 @@ import numpy as np
 import pandas as pd
 
 from bench import metrics
-from bench.config import BenchConfig, CandidateConfig, SuiteConfig, suite_from_dict
+from bench.config import BenchConfig, CandidateConfig, SuiteConfig
 from bench.external import ExternalResult, restore_external
 from bench.external import safe_name as _safe_name
 from bench.ocr import OcrEngine, get_ocr, normalize_plate_text
 from bench.reads import read_outcome
+from bench.rundir import CONFIG_FILE, same_suite
 from bench.samples import Sample, build_sample, count_samples, sample_label
 from deblur.io import atomic_write_bytes, to_gray, write_image
 from deblur.registry import deblurrer_info, get_deblurrer
@@ -64,8 +65,6 @@ __all__ = [
     "load_rows",
     "write_per_sample",
     "check_candidates",
-    "expected_rows",
-    "load_run_suite",
 ]
 
 logger = logging.getLogger(__name__)
@@ -79,7 +78,6 @@ COLUMNS = (
 reads it)."""
 
 ROWS_FILE = "rows.jsonl"
-CONFIG_FILE = "config.json"
 PER_SAMPLE_FILE = "per_sample.csv"
 EXAMPLES_DIR = "examples"
 MODEL_LOADER = "model"
@@ -408,66 +406,12 @@ def _prepare_dir(cfg: BenchConfig, out_dir: Path, samples: int) -> None:
     new = _config_dict(cfg, samples)
     if path.exists():
         old = json.loads(path.read_text(encoding="utf-8"))
-        if not _same_suite(old.get("suite"), json.loads(json.dumps(new["suite"]))):
+        if not same_suite(old.get("suite"), json.loads(json.dumps(new["suite"]))):
             raise ValueError(
                 f"out_dir {out_dir} holds a run with a different suite configuration; "
                 "use a new folder"
             )
     atomic_write_bytes(path, (json.dumps(new, indent=2) + "\n").encode("utf-8"))
-
-
-def _same_suite(old: Any, new: dict[str, Any]) -> bool:  # Any: parsed JSON
-    """Whether a saved suite equals `new`, reading keys added since as defaults."""
-    if not isinstance(old, dict):
-        return False
-    defaults = json.loads(json.dumps(dataclasses.asdict(SuiteConfig(name="_"))))
-    candidate_defaults = json.loads(
-        json.dumps(dataclasses.asdict(CandidateConfig(name="_")))
-    )
-    old = {**{k: v for k, v in defaults.items() if k in new}, **old}
-    if isinstance(old.get("candidates"), list):
-        old["candidates"] = [
-            {**candidate_defaults, **c} if isinstance(c, dict) else c
-            for c in old["candidates"]
-        ]
-    return bool(old == new)
-
-
-def load_run_suite(out_dir: str | os.PathLike[str]) -> tuple[SuiteConfig, int | None]:
-    """Return the effective suite saved in a run folder's ``config.json``, and its
-    number of samples (None for runs saved before it was recorded).
-
-    Raises
-    ------
-    FileNotFoundError
-        If the folder has no ``config.json``.
-    ValueError
-        If the file cannot be read as a suite.
-    """
-    path = Path(out_dir) / CONFIG_FILE
-    if not path.is_file():
-        raise FileNotFoundError(f"run folder has no {CONFIG_FILE}: {path}")
-    try:
-        saved = json.loads(path.read_text(encoding="utf-8"))
-        samples = saved.get("samples")
-        return suite_from_dict(saved["suite"]), (
-            int(samples) if isinstance(samples, int) else None
-        )
-    except (ValueError, KeyError, TypeError, AttributeError) as err:
-        raise ValueError(f"{path}: not a bench run configuration ({err})") from err
-
-
-def expected_rows(suite: SuiteConfig, samples: int) -> int:
-    """Rows a complete run of `samples` samples of `suite` has.
-
-    Per sample and OCR engine: sharp (unless ``blind``), blurred, and each candidate
-    whose ``every`` divides the sample index. A sample that could not be built at all
-    has one row per engine instead.
-    """
-    total = samples
-    per_engine = total * (1 if suite.kind == "blind" else 2)
-    per_engine += sum(len(range(0, total, c.every)) for c in suite.candidates)
-    return per_engine * len(suite.ocr)
 
 
 def _read_done(path: Path) -> dict[int, list[dict[str, Any]]]:

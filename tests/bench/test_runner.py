@@ -237,7 +237,7 @@ def test_worker_passes_model_threads_to_threaded_candidates(
 
 def test_outcome_seed_and_expected_rows(fake_ocr: None, tiny_suite: Callable[..., SuiteConfig],
                                         tmp_path: Path) -> None:  # fmt: skip
-    from bench.runner import expected_rows, load_run_suite
+    from bench.rundir import expected_rows, load_run_suite
 
     cands = (
         CandidateConfig(name="identity"),
