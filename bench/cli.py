@@ -344,4 +344,6 @@ def list_command() -> None:
         info = deblurrer_info(name)
         psf = " [needs PSF]" if info.needs_psf else ""
         typer.echo(f"  {name:20s} {info.description}{psf}")
+    typer.echo("  cmd:TEMPLATE         any shell command: {in} folder -> {out} folder")
+    typer.echo("  dir:FOLDER           images restored elsewhere (see bench export)")
     typer.echo("ocr engines: " + ", ".join(available_ocr()))

@@ -403,6 +403,12 @@ class SuiteConfig:
         labels = [c.label for c in self.candidates]
         if len(set(labels)) != len(labels):
             raise ValueError(f"candidate names must be unique, got {labels}")
+        reserved = sorted({"sharp", "blurred"} & set(labels))
+        if reserved:
+            raise ValueError(
+                f"candidate names {reserved} are taken by the ceiling and the floor; "
+                "give the candidate an alias"
+            )
         bad_ocr = [o for o in self.ocr if o not in OCR_ENGINES]
         if not self.ocr or bad_ocr:
             raise ValueError(

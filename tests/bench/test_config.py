@@ -75,6 +75,7 @@ def test_candidate_parse_forms() -> None:
             "unique",
         ),
         ({"plate_width": 8}, "plate_width"),
+        ({"candidates": (CandidateConfig(name="dir:x/blurred"),)}, "are taken by"),
         ({"repeats": 0}, "repeats must be >= 1"),
         ({"seeds": (3, 3), "seed": 3, "repeats": 2}, "seeds must be distinct"),
         ({"seeds": (1, -2), "seed": 1, "repeats": 2}, "seeds must be distinct"),
