@@ -68,7 +68,11 @@ def _fmt(value: object, digits: int) -> str:
     if isinstance(value, (int, np.integer)):
         return str(int(value))
     if isinstance(value, (float, np.floating)):
-        return "–" if not np.isfinite(value) else f"{value:.{digits}f}"
+        if not np.isfinite(value):
+            return "–"
+        text = f"{value:.{digits}f}"
+        negative_zero = text.startswith("-") and text.strip("-0.") == ""
+        return text[1:] if negative_zero else text  # "-0.00" -> "0.00"
     return str(value)
 
 
@@ -110,10 +114,9 @@ def _with_interval(value: float, low: float, high: float, digits: int) -> str:
 def _gap_table(per_sample: pd.DataFrame) -> tuple[pd.DataFrame, str, list[str]]:
     """Gap closed for every engine (pools all lengths when 13/17/21 are absent), and a
     plain-words note for each gap above 1."""
-    lengths: tuple[int, ...] | None = GAP_LENGTHS
-    present = pd.to_numeric(per_sample["blur_length"], errors="coerce")
-    if not np.isclose(present.to_numpy()[:, None], np.array(GAP_LENGTHS)).any():
-        lengths = None
+    present = pd.to_numeric(per_sample["blur_length"], errors="coerce").to_numpy()
+    found = np.isclose(present[:, None], np.array(GAP_LENGTHS)).any(axis=0)
+    lengths = tuple(g for g, ok in zip(GAP_LENGTHS, found, strict=True) if ok) or None
     if not (per_sample["condition"] == "sharp").any():
         return pd.DataFrame(), "", []
     parts = []
@@ -190,10 +193,15 @@ def _baseline_table(per_sample: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+_TEXT_COLUMNS = ("OCR", "Method", "Role", "Best baseline", "Verdict")
+
+
 def _markdown(table: pd.DataFrame) -> str:
     if table.empty:
         return "_(no rows)_\n"
-    return str(table.to_markdown(index=False, disable_numparse=True)) + "\n"
+    align = ["left" if c in _TEXT_COLUMNS else "right" for c in table.columns]
+    text = table.to_markdown(index=False, disable_numparse=True, colalign=align)
+    return str(text) + "\n"
 
 
 def _html_table(table: pd.DataFrame) -> str:
