@@ -120,6 +120,9 @@ def test_bad_images_fail_their_own_rows_and_run_goes_on(
     good = frame[frame["error"] == ""]
     assert sorted(set(good["sample_id"])) == ["a.png", "b.png", "one.png"]
     assert len(good) == 3 * 3  # sharp, blurred, identity for each good image
+    bad = frame[frame["error"] != ""].set_index("sample_id")  # name and text kept
+    assert bad.loc["missing.png", "text"] == "CD2"
+    assert sorted(bad.index) == ["empty.png", "missing.png", "trunc.png"]
 
 
 @pytest.mark.parametrize(
