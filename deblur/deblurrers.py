@@ -323,7 +323,7 @@ class BlindWienerDeblurrer:
     The kernel comes from :func:`deblur.estimate.estimate_linear_psf`; the restoration
     is :class:`WienerDeblurrer` with it. With a `gate`, the restoration is trusted only
     as far as the estimate is: ``input + w * (wiener - input)`` with ``w`` rising
-    linearly from 0 at ``confidence = gate[0]`` to 1 at ``gate[1]``, so a plate without
+    linearly from 0 at ``strength = gate[0]`` to 1 at ``gate[1]``, so a plate without
     a clear straight blur (sharp, soft, shaken, compressed) comes back unchanged
     instead of ringing around an invented kernel.
     """
@@ -347,19 +347,19 @@ class BlindWienerDeblurrer:
         self.gate = gate
         self.name = name
 
-    def weight(self, confidence: float) -> float:
-        """The share of the Wiener restoration kept for an estimate's `confidence`."""
+    def weight(self, strength: float) -> float:
+        """The share of the Wiener restoration kept for an estimate's `strength`."""
         if self.gate is None:
             return 1.0
         low, high = self.gate
-        return float(np.clip((confidence - low) / (high - low), 0.0, 1.0))
+        return float(np.clip((strength - low) / (high - low), 0.0, 1.0))
 
     def __call__(self, image: Image) -> Image:
         """Estimate the blur of `image`, then deconvolve it (as far as the gate lets)."""
         from deblur.estimate import estimate_linear_psf
 
         estimate = estimate_linear_psf(check_image(image), max_length=self.max_length)
-        weight = self.weight(estimate.confidence)
+        weight = self.weight(estimate.strength)
         if weight == 0.0:
             return image.copy()
         restored = WienerDeblurrer(psf=estimate.psf, balance=self.balance)(image)
@@ -377,8 +377,9 @@ def _make_blind_wiener(*, balance: float = 0.01, max_length: float = 40.0) -> De
 
 
 GATED_WIENER_GATE = (10.0, 16.0)
-"""Cepstral confidence below which ``gated_wiener`` returns the input, and above which
-it returns the full blind Wiener restoration. Chosen on 40 synthetic plates of seed 99
+"""Cepstral strength (:attr:`deblur.estimate.PsfEstimate.strength`) below which
+``gated_wiener`` returns the input, and above which it returns the full blind Wiener
+restoration. Chosen on 40 synthetic plates of seed 99
 and 40 real crops of each set (not the suites' draws): sharp, soft, JPEG, dim and
 camera-pipeline plates score 4-12 (95th percentile 11.5), straight motion of 5-17 px
 scores 12-46 (5th percentile 23 on synthetic, 6-11 on real crops)."""

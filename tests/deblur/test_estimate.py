@@ -85,18 +85,17 @@ def test_blind_wiener_improves_psnr(plates: list[np.ndarray]) -> None:
     assert psnr(restored) > psnr(pair.blurred) + 1.0
 
 
-def test_estimate_confidence_separates_straight_blur_from_sharp(
+def test_estimate_strength_separates_straight_blur_from_sharp(
     plates: list[np.ndarray],
 ) -> None:
     rng = np.random.default_rng(1)
     blurred = BlurConfig(kind="linear", length=(11, 11), noise=(0.003, 0.003))
     sharp = BlurConfig(kind="none", noise=(0.003, 0.003))
     deep = [
-        estimate_linear_psf(make_pair(p, blurred, rng).blurred).confidence
-        for p in plates
+        estimate_linear_psf(make_pair(p, blurred, rng).blurred).strength for p in plates
     ]
     flat = [
-        estimate_linear_psf(make_pair(p, sharp, rng).blurred).confidence for p in plates
+        estimate_linear_psf(make_pair(p, sharp, rng).blurred).strength for p in plates
     ]
     assert min(deep) > max(flat), (deep, flat)
 
