@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from datetime import datetime
 from pathlib import Path
@@ -61,9 +60,7 @@ def _split(value: str | None) -> tuple[str, ...] | None:
     return items
 
 
-def _write_report(frame: object, out_dir: Path, title: str) -> Path | None:
-    if importlib.util.find_spec("bench.report") is None:
-        return None
+def _write_report(frame: object, out_dir: Path, title: str) -> Path:
     from bench.figures import load_examples
     from bench.report import write_report
 
@@ -151,8 +148,7 @@ def run_command(
         return
     failed = int((frame["error"] != "").sum())
     typer.echo(f"{len(frame)} rows ({failed} failed) in {out_dir}")
-    if report is not None:
-        typer.echo(f"report: {report}")
+    typer.echo(f"report: {report}")
     if failed:
         _list_failures(frame)
         raise typer.Exit(1)
@@ -211,8 +207,7 @@ def report_command(
         _fail(err)
         return
     typer.echo(f"{len(frame)} rows in {run_dir}")
-    if report is not None:
-        typer.echo(f"report: {report}")
+    typer.echo(f"report: {report}")
 
 
 @app.command("compare")

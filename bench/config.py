@@ -22,7 +22,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-from deblur.reader import READER_ALPHABET
+from deblur.text import PLATE_ALPHABET
 
 __all__ = [
     "SUITE_KINDS",
@@ -108,7 +108,7 @@ class OcrConfig:
     crop_margin: float = 0.1
     ppocr_threads: int = 1
     ppocr_batch: int = 1
-    ppocr_alphabet: str = READER_ALPHABET + " -"
+    ppocr_alphabet: str = PLATE_ALPHABET + " -"
 
     def __post_init__(self) -> None:
         if not 16 <= self.height <= 512:

@@ -210,7 +210,7 @@ def _restore(cand: CandidateConfig, sample: Sample) -> _Job:
         psnr, ssim = _quality(sample.sharp, restored)
         return _Job(condition="restored", method=cand.label, image=restored,
                     psnr=psnr, ssim=ssim, ms=ms)  # fmt: skip
-    except Exception as err:  # noqa: BLE001 - one failing candidate must not stop the run
+    except Exception as err:  # one failing candidate must not stop the run
         return _Job(condition="restored", method=cand.label, image=None,
                     error=_error_text(err))  # fmt: skip
 
@@ -252,12 +252,12 @@ def _read(engine: OcrEngine, images: list[Image]) -> list[str | BaseException]:
     """Read `images` in one batch; on failure, one by one to isolate the bad one."""
     try:
         return list(engine.read_batch(images))
-    except Exception:  # noqa: BLE001 - retried per image below, errors recorded per row
+    except Exception:  # retried per image below, errors recorded per row
         out: list[str | BaseException] = []
         for image in images:
             try:
                 out.append(engine(image))
-            except Exception as err:  # noqa: BLE001 - recorded in the row's error column
+            except Exception as err:  # recorded in the row's error column
                 out.append(err)
         return out
 
@@ -306,7 +306,7 @@ def _run_chunk(indices: Sequence[int]) -> list[tuple[int, list[dict[str, Any]]]]
     for index in indices:
         try:
             sample = build_sample(suite, index)
-        except Exception as err:  # noqa: BLE001 - recorded, the run goes on
+        except Exception as err:  # recorded, the run goes on
             failed[index] = _failed_sample(suite, index, err)
             continue
         jobs = _jobs(suite, sample)

@@ -120,7 +120,7 @@ def _plot_curves(rows: list[dict[str, str]], path: Path) -> None:
     atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100))
 
 
-def _pixel_loss(kind: str, diff):  # noqa: ANN001, ANN202 - backend tensors
+def _pixel_loss(kind: str, diff):  # untyped: backend tensors
     from keras import ops
 
     if kind == "mse":
@@ -130,11 +130,11 @@ def _pixel_loss(kind: str, diff):  # noqa: ANN001, ANN202 - backend tensors
     return ops.mean(ops.sqrt(ops.square(diff) + 1e-6))
 
 
-def make_loss(cfg: TrainConfig):  # noqa: ANN201 - returns a backend function
+def make_loss(cfg: TrainConfig):  # untyped: returns a backend function
     """Return ``loss(sharp, restored)``: the pixel loss plus the weighted edge term."""
     from keras import ops
 
-    def loss(sharp, restored):  # noqa: ANN001, ANN202 - backend tensors
+    def loss(sharp, restored):  # untyped: backend tensors
         diff = restored - sharp
         value = _pixel_loss(cfg.loss, diff)
         if cfg.edge_weight > 0:
@@ -351,7 +351,7 @@ def train(
         train_step = _mirrored_step(strategy, model, optimizer, loss_fn)
 
     @tf.function(reduce_retracing=True)
-    def predict(x):  # noqa: ANN001, ANN202 - tensors
+    def predict(x):  # untyped: tensors
         return model(x, training=False)
 
     wall0, cpu0 = (
@@ -424,7 +424,7 @@ def _load_reader(cfg: TrainConfig) -> Any:  # Any: keras.Model or None
     return reader
 
 
-def _ocr_loss(reader, restored, labels, lengths):  # noqa: ANN001, ANN202 - tensors
+def _ocr_loss(reader, restored, labels, lengths):  # untyped: tensors
     """The frozen `reader`'s mean CTC loss on `restored` plates (RGB is averaged)."""
     import tensorflow as tf
 
@@ -436,13 +436,13 @@ def _ocr_loss(reader, restored, labels, lengths):  # noqa: ANN001, ANN202 - tens
     )
 
 
-def _train_step(model, optimizer, loss_fn, reader, ocr_weight: float):  # noqa: ANN001, ANN202
+def _train_step(model, optimizer, loss_fn, reader, ocr_weight: float):
     """One optimiser step on ``(x, y)``, or with a `reader` on
     ``(x, y, labels, lengths)``: ``loss_fn`` plus `ocr_weight` times the frozen
     reader's mean CTC loss on the restored plates (:func:`_ocr_loss`)."""
     import tensorflow as tf
 
-    def total(x, y, *labels):  # noqa: ANN001, ANN002, ANN202 - tensors
+    def total(x, y, *labels):  # untyped: tensors
         restored = model(x, training=True)
         loss = loss_fn(y, restored)
         if reader is not None:
@@ -450,7 +450,7 @@ def _train_step(model, optimizer, loss_fn, reader, ocr_weight: float):  # noqa: 
         return loss
 
     @tf.function(reduce_retracing=True)
-    def step(x, y, *labels):  # noqa: ANN001, ANN002, ANN202 - tensors
+    def step(x, y, *labels):  # untyped: tensors
         with tf.GradientTape() as tape:
             loss = total(x, y, *labels)
         grads = tape.gradient(loss, model.trainable_variables)
@@ -461,7 +461,7 @@ def _train_step(model, optimizer, loss_fn, reader, ocr_weight: float):  # noqa: 
     return step
 
 
-def _strategy(distribute: str, batch: int):  # noqa: ANN202 - tf.distribute.Strategy
+def _strategy(distribute: str, batch: int):  # untyped: tf.distribute.Strategy
     """The ``tf.distribute`` strategy for `distribute` (None for the plain path)."""
     if distribute not in DISTRIBUTE:
         raise ValueError(f"distribute must be one of {DISTRIBUTE}, got {distribute!r}")
@@ -479,7 +479,7 @@ def _strategy(distribute: str, batch: int):  # noqa: ANN202 - tf.distribute.Stra
     return strategy
 
 
-def _mirrored_step(strategy, model, optimizer, loss_fn):  # noqa: ANN001, ANN202
+def _mirrored_step(strategy, model, optimizer, loss_fn):
     """A train step that splits the batch over the replicas of `strategy`.
 
     Each replica's loss is scaled by ``1 / replicas`` and the gradients are summed
@@ -492,7 +492,7 @@ def _mirrored_step(strategy, model, optimizer, loss_fn):  # noqa: ANN001, ANN202
     replicas = strategy.num_replicas_in_sync
     reduce_sum = tf.distribute.ReduceOp.SUM
 
-    def replica_step(x, y):  # noqa: ANN001, ANN202 - tensors
+    def replica_step(x, y):  # untyped: tensors
         with tf.GradientTape() as tape:
             loss = loss_fn(y, model(x, training=True)) / replicas
         grads = tape.gradient(loss, model.trainable_variables)
@@ -505,11 +505,11 @@ def _mirrored_step(strategy, model, optimizer, loss_fn):  # noqa: ANN001, ANN202
         return loss
 
     @tf.function(reduce_retracing=True)
-    def step(x, y):  # noqa: ANN001, ANN202 - per-replica tensors
+    def step(x, y):  # untyped: per-replica tensors
         per_replica = strategy.run(replica_step, args=(x, y))
         return strategy.reduce(reduce_sum, per_replica, axis=None)
 
-    def split(array: np.ndarray):  # noqa: ANN202 - distributed values
+    def split(array: np.ndarray):  # untyped: distributed values
         parts = np.split(array, replicas)
         return strategy.experimental_distribute_values_from_function(
             lambda ctx: parts[ctx.replica_id_in_sync_group]
@@ -536,5 +536,5 @@ def _check_out_dir(
                 )
 
 
-def _save_model(model, path: Path) -> None:  # noqa: ANN001 - keras.Model
+def _save_model(model, path: Path) -> None:  # untyped: keras.Model
     atomic_write(path, model.save)

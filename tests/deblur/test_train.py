@@ -69,7 +69,7 @@ def test_train_resume_after_interruption_matches_uninterrupted(
 
     original = train_module._batches
 
-    def interrupted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def interrupted(*args, **kwargs):
         for item in original(*args, **kwargs):
             if item[0] == 2:  # killed right after the step-2 checkpoint
                 raise KeyboardInterrupt

@@ -161,7 +161,7 @@ def test_write_plates_dataset_refuses_to_overwrite_other_folders(
 def test_write_plates_dataset_calls_track(tmp_path: Path) -> None:
     seen = []
 
-    def track(items, total):  # noqa: ANN001, ANN202
+    def track(items, total):
         seen.append(total)
         return items
 
