@@ -286,7 +286,8 @@ def train_command(
     import logging
 
     from deblur.config import ModelConfig, TrainConfig, from_dict
-    from deblur.train import load_labelled_sources, load_sources, train
+    from deblur.pairs import load_labelled_sources, load_sources
+    from deblur.train import train
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     failures: list[str] = []
