@@ -186,3 +186,10 @@ def test_cli_train_ocr_weight_on_a_labelled_folder(
     result = CliRunner().invoke(app, [*args, "--config", str(tmp_path / "cfg.json")])
     assert result.exit_code == 1, result.output  # bad.png is reported, not fatal
     assert "bad.png" in result.output and "trained 1 steps" in result.output
+
+
+def test_mean_psnr_known_mse_and_cap() -> None:
+    reference = np.zeros((2, 4, 4, 1), np.float32)
+    restored = np.stack([np.full((4, 4, 1), 0.1, np.float32), reference[0]])
+    # 20 dB (MSE 0.01) and an exact restoration capped at 100 dB
+    assert train_module._mean_psnr(reference, restored) == pytest.approx(60.0)
