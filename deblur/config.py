@@ -1,12 +1,15 @@
 """Configuration dataclasses for synthesis, models, training and tiling.
 
 Every tunable of the `deblur` package lives here, validated once in ``__post_init__``.
-Files are read only at the CLI boundary through ``from_dict``; unknown keys are errors.
+Files are read only at the CLI boundary through :func:`from_dict`, the typed loader
+both packages use; unknown keys are errors.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import types
+import typing
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -31,33 +34,112 @@ ARCHITECTURES = ("plain15", "res15", "unet")
 GUIDES = ("none", "blind_wiener")
 
 
-def from_dict(cls: type[T], data: dict[str, Any]) -> T:  # Any: parsed JSON/TOML values
-    """Build dataclass `cls` from a mapping, rejecting unknown keys.
+def from_dict(cls: type[T], data: object) -> T:
+    """Build the config dataclass `cls` from a parsed JSON or TOML mapping.
 
-    Lists become tuples and nested ``BlurConfig`` mappings are converted.
+    The one typed loader of both packages (``bench.config`` uses it too): every value
+    must fit its field's type hint, lists become tuples, and mappings (or lists of
+    mappings) for fields typed as config dataclasses are built recursively, such as
+    ``TrainConfig.degradations``. Each class still validates its values in
+    ``__post_init__``.
+
+    Parameters
+    ----------
+    cls : type
+        A dataclass.
+    data : mapping
+        Field names to values.
+
+    Returns
+    -------
+    cls instance
 
     Raises
     ------
     ValueError
-        If `data` has a key that `cls` does not define.
+        If `data` is not a mapping, has a key `cls` does not define, lacks a required
+        key, or a value does not fit the field's type (the message names the class,
+        the field, the expected type and the value).
+
+    Examples
+    --------
+    >>> from_dict(TileConfig, {"tile": 128, "overlap": 16})
+    TileConfig(tile=128, overlap=16, batch=8, max_pixels=1048576)
+    >>> from_dict(TileConfig, {"tile": "128"})
+    Traceback (most recent call last):
+    ...
+    ValueError: TileConfig.tile must be int, got '128'
     """
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    if not isinstance(data, dict):
+        raise ValueError(f"{cls.__name__} must be a mapping, got {data!r}")
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    names = {f.name for f in fields}
     unknown = sorted(set(data) - names)
     if unknown:
         raise ValueError(
             f"unknown {cls.__name__} keys {unknown}; expected some of {sorted(names)}"
         )
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        if key == "degradations":
-            value = tuple(
-                v if isinstance(v, BlurConfig) else from_dict(BlurConfig, v)
-                for v in value
+    hints = typing.get_type_hints(cls)
+    values = {key: _convert(value, hints[key]) for key, value in data.items()}
+    for key, value in values.items():
+        if not _matches(value, hints[key]):
+            raise ValueError(
+                f"{cls.__name__}.{key} must be {_describe(hints[key])}, got {value!r}"
             )
-        elif isinstance(value, list):
-            value = tuple(value)
-        values[key] = value
+    required = [
+        f.name
+        for f in fields
+        if f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+        and f.name not in values
+    ]
+    if required:
+        raise ValueError(f"{cls.__name__} is missing the required keys {required}")
     return cls(**values)
+
+
+def _convert(value: object, hint: Any) -> object:  # Any: a typing annotation
+    """Lists to tuples, and mappings to the config dataclass that `hint` names."""
+    for arg in _union_args(hint):
+        if dataclasses.is_dataclass(arg) and isinstance(value, dict):
+            return from_dict(arg, value)  # type: ignore[arg-type]
+        if typing.get_origin(arg) is tuple and isinstance(value, (list, tuple)):
+            item = typing.get_args(arg)[0]
+            return tuple(_convert(v, item) for v in value)
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _union_args(hint: Any) -> tuple[Any, ...]:  # Any: a typing annotation
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return typing.get_args(hint)
+    return (hint,)
+
+
+def _matches(value: object, hint: Any) -> bool:  # Any: a typing annotation
+    """Whether a parsed value fits a dataclass field annotation."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_matches(value, arg) for arg in typing.get_args(hint))
+    if origin is tuple:
+        (item, *_) = typing.get_args(hint)
+        return isinstance(value, tuple) and all(_matches(v, item) for v in value)
+    if hint is type(None):
+        return value is None
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint)
+
+
+def _describe(hint: Any) -> str:  # Any: a typing annotation
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return " or ".join(_describe(arg) for arg in typing.get_args(hint))
+    if typing.get_origin(hint) is tuple:
+        return f"a list of {_describe(typing.get_args(hint)[0])}"
+    if hint is type(None):
+        return "absent"
+    return "a mapping" if dataclasses.is_dataclass(hint) else hint.__name__
 
 
 def _check_range(name: str, value: float, low: float, high: float) -> None:
