@@ -1,4 +1,10 @@
-"""``bench run | report | compare | list``: the command-line face of the bench."""
+"""``bench run | report | compare | list``: the command-line face of the bench.
+
+Errors follow the convention both CLIs share (:mod:`deblur.clikit`): known errors,
+and a missing OCR engine, become one red line and exit code 2; ``--debug`` re-raises
+them and shows TensorFlow's start-up lines, which are hidden otherwise (in the
+worker processes too).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
@@ -19,36 +24,20 @@ from bench.config import (
     load_suite,
 )
 from bench.ocr import OcrNotAvailableError, available_ocr
+from deblur.clikit import Debug, run_cli
+from deblur.clikit import stderr as _console
 
 __all__ = ["app"]
 
 app = typer.Typer(
     help="OCR-judged benchmark of plate deblurring.", no_args_is_help=True
 )
-_console = Console(stderr=True)
-_KNOWN = (ValueError, KeyError, FileNotFoundError, OcrNotAvailableError)
-_STATE = {"debug": False}
+_KNOWN = (OcrNotAvailableError,)
 
 
 @app.callback()
-def _main(
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
-) -> None:
-    _STATE["debug"] = debug
+def _main() -> None:
     logging.basicConfig(level=logging.WARNING)
-
-
-def _fail(err: BaseException) -> None:
-    if _STATE["debug"]:
-        raise err
-    message = err.args[0] if isinstance(err, KeyError) and err.args else err
-    _console.print(
-        f"[red]error: {escape(str(message))}[/red]",
-        markup=True,
-        highlight=False,
-        soft_wrap=True,
-    )
-    raise typer.Exit(2)
 
 
 def _split(value: str | None) -> tuple[str, ...] | None:
@@ -97,6 +86,7 @@ def run_command(
             "instead of local worker processes."
         ),
     ] = None,
+    debug: Debug = False,
 ) -> None:
     """Run (or resume) a suite and write per_sample.csv and the report.
 
@@ -104,13 +94,11 @@ def run_command(
     table with their error; each is listed on one line and the exit code is 1.
     """
     from bench import runner
-    from bench.samples import count_samples
 
-    try:
-        suite_cfg = load_suite(suite)
+    def body() -> tuple[Any, Path, Path]:  # Any: pandas.DataFrame
         names = _split(candidates)
         cfg = BenchConfig(
-            suite=suite_cfg,
+            suite=load_suite(suite),
             candidates=None
             if names is None
             else tuple(CandidateConfig.parse(n) for n in names),
@@ -124,34 +112,43 @@ def run_command(
         effective = cfg.effective_suite
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         out_dir = out or Path("results") / f"{stamp}_{effective.name}"
-        total = count_samples(effective)
-        seen: set[str] = set()
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=_console,
-        ) as progress:
-            task = progress.add_task(effective.name, total=total)
-            already = _finished(out_dir)
-            progress.update(task, completed=already)
-            for row in runner.iter_results(cfg, out_dir):
-                if row.sample_id not in seen:
-                    seen.add(row.sample_id)
-                    progress.update(task, completed=min(total, already + len(seen)))
+        _run_with_progress(cfg, out_dir)
         frame = runner.load_rows(out_dir)
         runner.write_per_sample(frame, out_dir)
         report = _write_report(frame, out_dir, f"{effective.name} ({out_dir.name})")
-    except _KNOWN as err:
-        _fail(err)
-        return
+        return frame, out_dir, report
+
+    frame, out_dir, report = run_cli(body, debug, known=_KNOWN)
     failed = int((frame["error"] != "").sum())
     typer.echo(f"{len(frame)} rows ({failed} failed) in {out_dir}")
     typer.echo(f"report: {report}")
     if failed:
         _list_failures(frame)
         raise typer.Exit(1)
+
+
+def _run_with_progress(cfg: BenchConfig, out_dir: Path) -> None:
+    """Run every pending sample of `cfg` into `out_dir` under a progress bar."""
+    from bench import runner
+    from bench.samples import count_samples
+
+    effective = cfg.effective_suite
+    total = count_samples(effective)
+    seen: set[str] = set()
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=_console,
+    ) as progress:
+        task = progress.add_task(effective.name, total=total)
+        already = _finished(out_dir)
+        progress.update(task, completed=already)
+        for row in runner.iter_results(cfg, out_dir):
+            if row.sample_id not in seen:
+                seen.add(row.sample_id)
+                progress.update(task, completed=min(total, already + len(seen)))
 
 
 MAX_FAILURE_LINES = 20
@@ -195,17 +192,17 @@ def _run_title(run_dir: Path) -> str:
 @app.command("report")
 def report_command(
     run_dir: Annotated[Path, typer.Argument(help="A run folder with rows.jsonl.")],
+    debug: Debug = False,
 ) -> None:
     """Rebuild per_sample.csv and the report of a run from its saved rows."""
     from bench import runner
 
-    try:
+    def body() -> tuple[Any, Path]:  # Any: pandas.DataFrame
         frame = runner.load_rows(run_dir)
         runner.write_per_sample(frame, run_dir)
-        report = _write_report(frame, run_dir, _run_title(run_dir))
-    except _KNOWN as err:
-        _fail(err)
-        return
+        return frame, _write_report(frame, run_dir, _run_title(run_dir))
+
+    frame, report = run_cli(body, debug, known=_KNOWN)
     typer.echo(f"{len(frame)} rows in {run_dir}")
     typer.echo(f"report: {report}")
 
@@ -213,21 +210,22 @@ def report_command(
 @app.command("compare")
 def compare_command(
     run_dirs: Annotated[list[Path], typer.Argument(help="Run folders to compare.")],
+    debug: Debug = False,
 ) -> None:
     """Print the summaries of several runs side by side."""
-    try:
-        from bench.aggregate import compare_runs
+    from bench.aggregate import compare_runs
 
-        table = compare_runs(run_dirs)
-    except _KNOWN as err:
-        _fail(err)
-        return
+    table = run_cli(lambda: compare_runs(run_dirs), debug, known=_KNOWN)
     typer.echo(table.to_string())
 
 
 @app.command("list")
-def list_command() -> None:
+def list_command(debug: Debug = False) -> None:
     """List shipped suites, registered candidates and OCR engines."""
+    run_cli(_list, debug, known=_KNOWN)
+
+
+def _list() -> None:
     import deblur
     from deblur.registry import deblurrer_info
 
@@ -240,3 +238,7 @@ def list_command() -> None:
         psf = " [needs PSF]" if info.needs_psf else ""
         typer.echo(f"  {name:20s} {info.description}{psf}")
     typer.echo("ocr engines: " + ", ".join(available_ocr()))
+
+
+if __name__ == "__main__":  # python -m bench.cli
+    app()

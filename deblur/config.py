@@ -11,6 +11,7 @@ import dataclasses
 import types
 import typing
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, TypeVar
 
 __all__ = [
@@ -24,14 +25,71 @@ __all__ = [
     "BLUR_KINDS",
     "ARCHITECTURES",
     "GUIDES",
+    "LOSSES",
+    "PlateStyle",
+    "BlurKind",
+    "Arch",
+    "Guide",
+    "Loss",
+    "Distribute",
 ]
 
 T = TypeVar("T")
 
-PLATE_STYLES = ("uk", "eu", "us")
-BLUR_KINDS = ("seed2017", "linear", "trajectory", "defocus", "gaussian")
-ARCHITECTURES = ("plain15", "res15", "unet")
-GUIDES = ("none", "blind_wiener")
+
+class PlateStyle(str, Enum):
+    """Plate styles of synthetic plates (``PlateConfig.style`` also takes "any")."""
+
+    uk = "uk"
+    eu = "eu"
+    us = "us"
+
+
+class BlurKind(str, Enum):
+    """PSF families of :class:`BlurConfig`."""
+
+    seed2017 = "seed2017"
+    linear = "linear"
+    trajectory = "trajectory"
+    defocus = "defocus"
+    gaussian = "gaussian"
+
+
+class Arch(str, Enum):
+    """Architectures of :class:`ModelConfig`."""
+
+    plain15 = "plain15"
+    res15 = "res15"
+    unet = "unet"
+
+
+class Guide(str, Enum):
+    """Guide images of :class:`ModelConfig`."""
+
+    none = "none"
+    blind_wiener = "blind_wiener"
+
+
+class Loss(str, Enum):
+    """Pixel losses of :class:`TrainConfig`."""
+
+    mse = "mse"
+    l1 = "l1"
+    charbonnier = "charbonnier"
+
+
+class Distribute(str, Enum):
+    """How :func:`deblur.train.train` spreads a step over devices."""
+
+    none = "none"
+    mirrored = "mirrored"
+
+
+PLATE_STYLES = tuple(s.value for s in PlateStyle)
+BLUR_KINDS = tuple(k.value for k in BlurKind)
+ARCHITECTURES = tuple(a.value for a in Arch)
+GUIDES = tuple(g.value for g in Guide)
+LOSSES = tuple(loss.value for loss in Loss)
 
 
 def from_dict(cls: type[T], data: object) -> T:
@@ -345,7 +403,7 @@ class TrainConfig:
     batch : int
         Patches per step.
     patch : tuple of (int, int)
-        Patch (height, width) in pixels.
+        Patch (height, width) in pixels (``deblur train --patch`` takes WxH).
     lr : float
         Peak learning rate (cosine decay to 1% after a short warm-up).
     loss : {"mse", "l1", "charbonnier"}
@@ -410,10 +468,8 @@ class TrainConfig:
             raise ValueError(f"patch must be (height, width) >= 8, got {self.patch}")
         if not 0 < self.lr < 1:
             raise ValueError(f"lr must be in (0, 1), got {self.lr}")
-        if self.loss not in ("mse", "l1", "charbonnier"):
-            raise ValueError(
-                f"loss must be 'mse', 'l1' or 'charbonnier', got {self.loss!r}"
-            )
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss must be one of {LOSSES}, got {self.loss!r}")
         if self.edge_weight < 0:
             raise ValueError(f"edge_weight must be >= 0, got {self.edge_weight}")
         if not 0 < self.val_fraction < 1:

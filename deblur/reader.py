@@ -24,7 +24,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -204,6 +204,7 @@ def train_reader(
     batch: int = 32,
     lr: float = 1e-3,
     seed: int = 11,
+    on_step: Callable[[int, int], None] | None = None,
 ) -> ReaderResult:
     """Train the reader on synthetic plates (half lightly blurred) and save it.
 
@@ -214,6 +215,9 @@ def train_reader(
     steps, plates, batch, lr, seed : int, int, int, float, int
         Adam steps (cosine decay), number of training plates, batch size, peak
         learning rate, seed of data and weights.
+    on_step : callable, optional
+        Called as ``on_step(done, steps)`` after every step (the CLI draws a
+        progress bar).
 
     Returns
     -------
@@ -253,6 +257,8 @@ def train_reader(
         pick = rng.integers(0, len(train_x), batch)
         width = int(lengths[pick].max())
         loss = float(train_step(train_x[pick], labels[pick, :width], lengths[pick]))
+        if on_step is not None:
+            on_step(step + 1, steps)
         if (step + 1) % 500 == 0:
             logger.info("reader step %d loss %.3f", step + 1, loss)
     texts = decode_logits(reader.predict(val_x, verbose=0))

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from deblur.config import ModelConfig, TrainConfig
+from deblur.config import Distribute, ModelConfig, TrainConfig
 from deblur.io import atomic_write, atomic_write_bytes
 from deblur.pairs import PairSampler, synthetic_plates
 from deblur.types import Image
@@ -43,7 +43,7 @@ __all__ = ["TrainResult", "make_loss", "train", "DISTRIBUTE"]
 
 logger = logging.getLogger(__name__)
 
-DISTRIBUTE = ("none", "mirrored")
+DISTRIBUTE = tuple(d.value for d in Distribute)
 """Values of ``train(distribute=...)``."""
 
 LOG_FIELDS = ("step", "loss", "val_loss", "val_psnr", "lr", "wall_s", "cpu_s")
@@ -198,6 +198,7 @@ def train(
     data_description: str = "synthetic",
     resume: bool = False,
     distribute: str = "none",
+    on_step: Callable[[int, int], None] | None = None,
 ) -> TrainResult:
     """Train `model_cfg` with `cfg`, checkpointing into `out_dir`.
 
@@ -225,6 +226,9 @@ def train(
         split evenly over the replicas, gradients are summed across them before the
         global-norm clip, so the update equals the single-device one. Checkpoints
         are the same, so a run can be resumed with either setting.
+    on_step : callable, optional
+        Called as ``on_step(done, cfg.steps)`` after every optimiser step (for a
+        progress bar; the CLI draws one).
 
     Returns
     -------
@@ -253,7 +257,7 @@ def train(
     )
     if strategy is not None:
         step_fn = _mirrored_step(strategy, run.model, run.optimizer, run.loss_fn)
-    _loop(data, cfg, run, step_fn, validation, log, out / "model.keras")
+    _loop(data, cfg, run, step_fn, validation, log, out / "model.keras", on_step)
     return run.state.result(out)
 
 
@@ -527,6 +531,7 @@ def _loop(
     validation: _Validation,
     log: _TrainLog,
     model_path: Path,
+    on_step: Callable[[int, int], None] | None,
 ) -> None:
     """Loop step: train, and every ``cfg.val_every`` steps validate and checkpoint."""
     state = run.state
@@ -542,6 +547,8 @@ def _loop(
     for step, arrays in batches:
         running.append(float(step_fn(*arrays)))
         done = step + 1
+        if on_step is not None:
+            on_step(done, cfg.steps)
         if done % cfg.val_every and done != cfg.steps:
             continue
         val_loss, val_psnr = validation.evaluate()

@@ -53,3 +53,17 @@ def test_cli_known_error_exit_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     result = runner.invoke(app, ["report", str(tmp_path / "missing")])
     assert result.exit_code == 2
+
+
+def test_cli_debug_reraises_on_every_command(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", "--suite", "no-such-suite", "--debug"])
+    assert isinstance(result.exception, FileNotFoundError)
+    result = runner.invoke(app, ["report", str(tmp_path / "missing"), "--debug"])
+    assert isinstance(result.exception, FileNotFoundError)
+
+
+def test_cli_known_error_is_one_red_line(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["report", str(tmp_path / "missing")])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")

@@ -49,7 +49,11 @@ def test_ctc_loss_prefers_the_right_text() -> None:
 
 def test_train_reader_writes_a_model_and_refuses_to_overwrite(tmp_path: Path) -> None:
     out = tmp_path / "reader.keras"
-    result = train_reader(out, steps=2, plates=8, batch=4)
+    calls: list[tuple[int, int]] = []
+    result = train_reader(
+        out, steps=2, plates=8, batch=4, on_step=lambda *a: calls.append(a)
+    )
+    assert calls == [(1, 2), (2, 2)]
     assert out.is_file() and result.steps == 2 and 0.0 <= result.val_exact <= 1.0
     import keras
 

@@ -37,9 +37,17 @@ def _weights(out: Path) -> list[np.ndarray]:
 def test_train_writes_outputs_and_log(
     tmp_path: Path, sources: list[np.ndarray]
 ) -> None:
-    result = train(MODEL, CFG, tmp_path / "run", sources=sources)
+    calls: list[tuple[int, int]] = []
+    result = train(
+        MODEL,
+        CFG,
+        tmp_path / "run",
+        sources=sources,
+        on_step=lambda *a: calls.append(a),
+    )
     out = tmp_path / "run"
     assert result.steps == 4
+    assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
     for name in (
         "model.keras",
         "model_config.json",
@@ -79,8 +87,12 @@ def test_train_resume_after_interruption_matches_uninterrupted(
     with pytest.raises(KeyboardInterrupt):
         train(MODEL, CFG, tmp_path / "resumed", sources=sources)
     monkeypatch.setattr(train_module, "_batches", original)
-    result = train(MODEL, CFG, tmp_path / "resumed", sources=sources, resume=True)
-    assert result.steps == 4
+    calls: list[tuple[int, int]] = []
+    result = train(
+        MODEL, CFG, tmp_path / "resumed", sources=sources, resume=True,
+        on_step=lambda *a: calls.append(a),
+    )  # fmt: skip
+    assert result.steps == 4 and calls == [(3, 4), (4, 4)]
     for a, b in zip(
         _weights(tmp_path / "full"), _weights(tmp_path / "resumed"), strict=True
     ):
