@@ -131,6 +131,7 @@ def step_progress(description: str) -> Iterator[Callable[[int, int], None]]:
         TimeRemainingColumn(),
         console=stderr,
         transient=True,
+        disable=not stderr.is_terminal,  # no bar (nor its blank line) in a pipe
     ) as progress:
         task: list[TaskID] = []
 

@@ -5,15 +5,22 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, fields
 from pathlib import Path
+from typing import Any  # Any: the BadInputs fixture (conftest)
 
+import numpy as np
 import pytest
 import typer
+from PIL import Image as PILImage
 from typer.testing import CliRunner
 
 from deblur.cli import app
-from deblur.synth.dataset import load_labels
+from deblur.synth.dataset import INCOMPLETE, load_labels
 
 runner = CliRunner()
+
+
+def _failed_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith("failed: ")]
 
 
 def _plates(out: Path, *extra: str) -> object:
@@ -201,3 +208,39 @@ def test_export_format_choices_are_the_exporters() -> None:
     from deblur.export import FORMATS
 
     assert tuple(f.value for f in ExportFormat) == FORMATS
+
+
+def test_synth_blur_skips_bad_sources_and_lists_them(
+    bad_inputs: Any, tmp_path: Path
+) -> None:
+    folder = bad_inputs.folder
+    out = tmp_path / "out"
+    args = ["synth", "blur", "--in", str(folder), "--out", str(out), "--copies", "1"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert len(_failed_lines(result.output)) == len(bad_inputs.bad)
+    assert sorted(p.name for p in (out / "sharp").iterdir()) == sorted(
+        f"{Path(n).stem}_000.png" for n in bad_inputs.good
+    )
+    assert (out / "config.json").is_file() and not (out / INCOMPLETE).exists()
+
+
+def test_synth_blur_same_stem_collision_one_line(
+    bad_inputs: Any, tmp_path: Path
+) -> None:
+    folder = bad_inputs.folder
+    PILImage.fromarray(np.zeros((8, 8), np.uint8)).save(folder / "ok.bmp")
+    args = ["synth", "blur", "--in", str(folder), "--out", str(tmp_path / "o")]
+    result = runner.invoke(app, [*args, "--copies", "1"])
+    assert result.exit_code == 2
+    assert "same output name 'ok_000.png'" in result.output
+
+
+def test_train_into_existing_run_is_one_line_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "run" / "checkpoints").mkdir(parents=True)
+    (tmp_path / "run" / "checkpoints" / "checkpoint").write_text("x")
+    result = runner.invoke(app, ["train", "--out", str(tmp_path / "run")])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: ") and "already holds a training run" in (
+        result.output
+    )

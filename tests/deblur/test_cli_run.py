@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
+from typing import Any  # Any: the BadInputs fixture (conftest)
 
 import numpy as np
 import pytest
@@ -16,6 +18,10 @@ from deblur.config import ModelConfig  # noqa: E402
 from deblur.models import build_model  # noqa: E402
 
 runner = CliRunner()
+
+
+def _failed_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith("failed: ")]
 
 
 @pytest.fixture(scope="module")
@@ -147,3 +153,49 @@ def test_run_folder_with_images_only_in_sub_folders_hints_recursive(
     assert result.exit_code == 0, result.output
     assert "no images to restore" in result.output and "--recursive" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_run_bad_files_listed_once_and_others_written(
+    bad_inputs: Any, tiny_model_path: Path, tmp_path: Path
+) -> None:
+    folder = bad_inputs.folder
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["run", "--model", str(tiny_model_path), str(folder), str(out)]
+    )
+    assert result.exit_code == 1, result.output
+    lines = _failed_lines(result.output)
+    assert len(lines) == len(bad_inputs.bad)
+    for name in bad_inputs.bad:
+        (line,) = [line for line in lines if f"/{name}" in line]
+        assert line.count(name) == 1  # named once, not "path: path: ..."
+    assert sorted(p.name for p in out.iterdir()) == sorted(bad_inputs.good)
+    assert PILImage.open(out / "one.png").size == (1, 1)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "no-metadata", "bad-json", "empty"])
+def test_damaged_model_file_one_line_exit_2(
+    tiny_model_path: Path, tmp_path: Path, damage: str
+) -> None:
+    path = tmp_path / "damaged.keras"
+    data = tiny_model_path.read_bytes()
+    if damage == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif damage == "empty":
+        path.write_bytes(b"")
+    else:
+        with zipfile.ZipFile(tiny_model_path) as src, zipfile.ZipFile(path, "w") as dst:
+            for item in src.infolist():
+                if item.filename == "metadata.json" and damage == "no-metadata":
+                    continue
+                body = src.read(item)
+                if item.filename == "config.json" and damage == "bad-json":
+                    body = body[: len(body) // 2]
+                dst.writestr(item, body)
+    (tmp_path / "in").mkdir()
+    result = runner.invoke(
+        app, ["run", "--model", str(path), str(tmp_path / "in"), str(tmp_path / "o")]
+    )
+    assert result.exit_code == 2
+    assert result.output.startswith("error: ") and "damaged.keras" in result.output
+    assert "Traceback" not in result.output
