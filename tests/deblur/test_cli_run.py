@@ -14,23 +14,12 @@ from typer.testing import CliRunner
 keras = pytest.importorskip("keras")
 
 from deblur.cli import app  # noqa: E402
-from deblur.config import ModelConfig  # noqa: E402
-from deblur.models import build_model  # noqa: E402
 
 runner = CliRunner()
 
 
 def _failed_lines(output: str) -> list[str]:
     return [line for line in output.splitlines() if line.startswith("failed: ")]
-
-
-@pytest.fixture(scope="module")
-def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    keras.utils.set_random_seed(0)
-    model = build_model(ModelConfig(arch="unet", width=4, depth=2, blocks=(1, 1, 1)))
-    path = tmp_path_factory.mktemp("model") / "tiny.keras"
-    model.save(path)
-    return path
 
 
 @pytest.fixture
@@ -45,11 +34,11 @@ def plates(tmp_path: Path) -> Path:
 
 
 def test_run_folder_writes_every_image(
-    model_path: Path, plates: Path, tmp_path: Path
+    tiny_model_path: Path, plates: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
     result = runner.invoke(
-        app, ["run", "--model", str(model_path), str(plates), str(out)]
+        app, ["run", "--model", str(tiny_model_path), str(plates), str(out)]
     )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
@@ -62,12 +51,12 @@ def test_run_folder_writes_every_image(
 
 
 def test_run_reports_unreadable_files_and_exits_1(
-    model_path: Path, plates: Path, tmp_path: Path
+    tiny_model_path: Path, plates: Path, tmp_path: Path
 ) -> None:
     (plates / "broken.jpg").write_bytes(b"garbage")
     out = tmp_path / "out"
     result = runner.invoke(
-        app, ["run", "--model", str(model_path), str(plates), str(out)]
+        app, ["run", "--model", str(tiny_model_path), str(plates), str(out)]
     )
     assert result.exit_code == 1
     assert "failed:" in result.output and "broken.jpg" in result.output
@@ -75,10 +64,10 @@ def test_run_reports_unreadable_files_and_exits_1(
 
 
 def test_run_skips_existing_unless_overwrite(
-    model_path: Path, plates: Path, tmp_path: Path
+    tiny_model_path: Path, plates: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    args = ["run", "--model", str(model_path), str(plates), str(out)]
+    args = ["run", "--model", str(tiny_model_path), str(plates), str(out)]
     assert runner.invoke(app, args).exit_code == 0
     again = runner.invoke(app, args)
     assert again.exit_code == 0 and "skipped 3 existing outputs" in again.output
@@ -86,27 +75,35 @@ def test_run_skips_existing_unless_overwrite(
 
 
 def test_run_single_file_and_tiling_options(
-    model_path: Path, plates: Path, tmp_path: Path
+    tiny_model_path: Path, plates: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "one.png"
-    args = ["run", "--model", str(model_path), str(plates / "plate0.png"), str(out)]
+    args = [
+        "run",
+        "--model",
+        str(tiny_model_path),
+        str(plates / "plate0.png"),
+        str(out),
+    ]
     result = runner.invoke(app, [*args, "--tile", "32", "--overlap", "8"])
     assert result.exit_code == 0, result.output
     assert out.is_file()
 
 
-def test_run_refuses_input_folder_with_exit_2(model_path: Path, plates: Path) -> None:
+def test_run_refuses_input_folder_with_exit_2(
+    tiny_model_path: Path, plates: Path
+) -> None:
     result = runner.invoke(
-        app, ["run", "--model", str(model_path), str(plates), str(plates)]
+        app, ["run", "--model", str(tiny_model_path), str(plates), str(plates)]
     )
     assert result.exit_code == 2
     assert "input folder" in result.output
 
 
 def test_run_bad_tile_option_is_exit_2(
-    model_path: Path, plates: Path, tmp_path: Path
+    tiny_model_path: Path, plates: Path, tmp_path: Path
 ) -> None:
-    args = ["run", "--model", str(model_path), str(plates), str(tmp_path / "o")]
+    args = ["run", "--model", str(tiny_model_path), str(plates), str(tmp_path / "o")]
     result = runner.invoke(app, [*args, "--tile", "64", "--overlap", "40"])
     assert result.exit_code == 2 and "overlap" in result.output
 
@@ -118,11 +115,13 @@ def test_run_missing_model_is_exit_2(plates: Path, tmp_path: Path) -> None:
 
 
 def test_export_onnx_then_run_with_it(
-    model_path: Path, plates: Path, tmp_path: Path
+    tiny_model_path: Path, plates: Path, tmp_path: Path
 ) -> None:
     pytest.importorskip("tf2onnx")
     onnx_file = tmp_path / "tiny.onnx"
-    result = runner.invoke(app, ["export", str(model_path), "--out", str(onnx_file)])
+    result = runner.invoke(
+        app, ["export", str(tiny_model_path), "--out", str(onnx_file)]
+    )
     assert result.exit_code == 0, result.output
     assert "max |difference| to Keras" in result.output
     out = tmp_path / "out"
@@ -142,13 +141,13 @@ def test_models_lists_architectures() -> None:
 
 
 def test_run_folder_with_images_only_in_sub_folders_hints_recursive(
-    model_path: Path, plates: Path, tmp_path: Path
+    tiny_model_path: Path, plates: Path, tmp_path: Path
 ) -> None:
     outer = tmp_path / "outer"
     outer.mkdir()
     plates.rename(outer / "in")
     result = runner.invoke(
-        app, ["run", "--model", str(model_path), str(outer), str(tmp_path / "out")]
+        app, ["run", "--model", str(tiny_model_path), str(outer), str(tmp_path / "out")]
     )
     assert result.exit_code == 0, result.output
     assert "no images to restore" in result.output and "--recursive" in result.output
