@@ -244,3 +244,10 @@ def test_train_into_existing_run_is_one_line_exit_2(tmp_path: Path) -> None:
     assert result.output.startswith("error: ") and "already holds a training run" in (
         result.output
     )
+
+
+def test_style_choices_are_any_and_the_plate_styles() -> None:
+    from deblur.cli import StyleChoice
+    from deblur.config import PLATE_STYLES
+
+    assert tuple(s.value for s in StyleChoice) == ("any", *PLATE_STYLES)
