@@ -49,12 +49,44 @@ def _split(value: str | None) -> tuple[str, ...] | None:
     return items
 
 
+def _candidates(values: list[str] | None) -> tuple[CandidateConfig, ...] | None:
+    """Each ``--candidates`` value is a comma-separated list, except an external one
+    (``cmd:...``, ``dir:...``, ``ALIAS=cmd:...``), which is taken whole."""
+    if not values:
+        return None
+    out: list[CandidateConfig] = []
+    for value in values:
+        whole = CandidateConfig.parse(value.strip())
+        if whole.is_external:
+            out.append(whole)
+        else:
+            out += [CandidateConfig.parse(n) for n in _split(value) or ()]
+    return tuple(out)
+
+
+def _seeds(value: str | None) -> tuple[int, ...] | None:
+    items = _split(value)
+    if items is None:
+        return None
+    try:
+        return tuple(int(v) for v in items)
+    except ValueError as err:
+        raise ValueError(
+            f"--seeds must be integers such as 2024,7,8,9, got {value!r}"
+        ) from err
+
+
 def _write_report(frame: object, out_dir: Path, title: str) -> Path:
     from bench.figures import load_examples
     from bench.report import write_report
+    from bench.rundir import load_run_suite
 
     examples = load_examples(out_dir)  # saved by the runner; {} when none
-    return write_report(frame, out_dir, title=title, examples=examples)  # type: ignore[arg-type]
+    suite, samples = None, None
+    if (out_dir / "config.json").is_file():
+        suite, samples = load_run_suite(out_dir)
+    return write_report(frame, out_dir, title=title, examples=examples,  # type: ignore[arg-type]
+                        suite=suite, samples=samples)  # fmt: skip
 
 
 @app.command("run")
@@ -63,7 +95,12 @@ def run_command(
         str, typer.Option(help="Shipped suite name or a .toml file.")
     ] = "smoke",
     candidates: Annotated[
-        str | None, typer.Option(help="Comma-separated candidates (override).")
+        list[str] | None,
+        typer.Option(
+            help="Candidates (override), comma-separated; repeat the option for more. "
+            "'cmd:TEMPLATE' runs a shell command per batch ({in}, {out} folders), "
+            "'dir:FOLDER' reads restored images; 'NAME=cmd:...' names one."
+        ),
     ] = None,
     ocr: Annotated[
         str | None, typer.Option(help="Comma-separated OCR engines.")
@@ -78,6 +115,15 @@ def run_command(
     ] = None,
     examples: Annotated[
         int, typer.Option(help="Save images of the first N samples for the report.")
+    ] = 4,
+    seeds: Annotated[
+        str | None,
+        typer.Option(
+            help="Pool independent draws of the suite: root seeds 2024,7,8,9."
+        ),
+    ] = None,
+    chunk: Annotated[
+        int, typer.Option(help="Samples per batch (one cmd: command run per batch).")
     ] = 4,
     scheduler: Annotated[
         str | None,
@@ -96,17 +142,16 @@ def run_command(
     from bench import runner
 
     def body() -> tuple[Any, Path, Path]:  # Any: pandas.DataFrame
-        names = _split(candidates)
         cfg = BenchConfig(
             suite=load_suite(suite),
-            candidates=None
-            if names is None
-            else tuple(CandidateConfig.parse(n) for n in names),
+            candidates=_candidates(candidates),
             ocr=_split(ocr),
             folder=None if data is None else str(data),
             limit=limit,
             workers=workers,
+            chunk=chunk,
             examples=examples,
+            seeds=_seeds(seeds),
             scheduler=scheduler,
         )
         effective = cfg.effective_suite
@@ -209,14 +254,73 @@ def report_command(
 
 @app.command("compare")
 def compare_command(
-    run_dirs: Annotated[list[Path], typer.Argument(help="Run folders to compare.")],
+    run_dirs: Annotated[
+        list[Path], typer.Argument(help="Run folders; the first is the reference.")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder for compare.md/.html (default results/<time>_compare)."
+        ),
+    ] = None,
+    allow_different: Annotated[
+        bool,
+        typer.Option(
+            help="Compare runs of different suite settings (warned, unpaired)."
+        ),
+    ] = False,
     debug: Debug = False,
 ) -> None:
-    """Print the summaries of several runs side by side."""
-    from bench.aggregate import compare_runs
+    """Set runs against the first: deltas, n, intervals, paired tests; write reports."""
+    from bench.compare import Comparison, compare, write_comparison
 
-    table = run_cli(lambda: compare_runs(run_dirs), debug, known=_KNOWN)
-    typer.echo(table.to_string())
+    def body() -> tuple[Comparison, Path]:
+        comparison = compare(run_dirs, allow_different=allow_different)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = write_comparison(comparison, out or Path("results") / f"{stamp}_compare")
+        return comparison, path
+
+    comparison, path = run_cli(body, debug, known=_KNOWN)
+    for warning in comparison.warnings:
+        _console.print(f"[yellow]warning: {escape(warning)}[/yellow]", soft_wrap=True)
+    columns = ["OCR", "Method", "Exact A [95% CI]", "Exact B [95% CI]",
+               "Δ exact (B − A)", "p (McNemar)", "B vs A"]  # fmt: skip
+    for name, table in comparison.tables.items():
+        typer.echo(
+            f"{name}\n{table[columns].to_markdown(index=False, disable_numparse=True)}\n"
+        )
+    typer.echo(f"comparison: {path} and {path.with_suffix('.html')}")
+
+
+@app.command("export")
+def export_command(
+    out: Annotated[Path, typer.Option(help="Folder for the blurred inputs.")],
+    suite: Annotated[
+        str, typer.Option(help="Shipped suite name or a .toml file.")
+    ] = "smoke",
+    data: Annotated[Path | None, typer.Option(help="Data folder (real/blind).")] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N samples.")] = None,
+    seeds: Annotated[
+        str | None, typer.Option(help="Root seeds of pooled draws, as for run.")
+    ] = None,
+    debug: Debug = False,
+) -> None:
+    """Write a suite's blurred inputs (<sample>.png + labels.csv) for outside tools.
+
+    Restore them into a folder under the same names, then judge that folder with
+    ``bench run --suite SAME --candidates dir:FOLDER``.
+    """
+    from bench.external import export_inputs
+
+    def body() -> int:
+        cfg = BenchConfig(
+            suite=load_suite(suite), folder=None if data is None else str(data),
+            limit=limit, seeds=_seeds(seeds),
+        )  # fmt: skip
+        return export_inputs(cfg.effective_suite, out)
+
+    count = run_cli(body, debug, known=_KNOWN)
+    typer.echo(f"{count} blurred inputs and labels.csv in {out}")
 
 
 @app.command("list")
@@ -237,6 +341,8 @@ def _list() -> None:
         info = deblurrer_info(name)
         psf = " [needs PSF]" if info.needs_psf else ""
         typer.echo(f"  {name:20s} {info.description}{psf}")
+    typer.echo("  cmd:TEMPLATE         any shell command: {in} folder -> {out} folder")
+    typer.echo("  dir:FOLDER           images restored elsewhere (see bench export)")
     typer.echo("ocr engines: " + ", ".join(available_ocr()))
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -33,6 +33,7 @@ from deblur.config import (
     Loss,
     ModelConfig,
     PlateConfig,
+    PlatePreset,
     TrainConfig,
     from_dict,
 )
@@ -100,6 +101,37 @@ class StyleChoice(str, Enum):
     uk = "uk"
     eu = "eu"
     us = "us"
+    cn = "cn"
+    br = "br"
+    br_old = "br_old"
+
+
+class SchemeChoice(str, Enum):
+    """``--scheme``: "auto" (each style's usual colours) or one colour scheme."""
+
+    auto = "auto"
+    black_on_white = "black_on_white"
+    black_on_yellow = "black_on_yellow"
+    red_on_white = "red_on_white"
+    white_on_blue = "white_on_blue"
+    white_on_green = "white_on_green"
+    white_on_black = "white_on_black"
+    yellow_on_black = "yellow_on_black"
+    black_on_grey = "black_on_grey"
+    white_on_red = "white_on_red"
+
+
+_STYLE_HELP = ", ".join(s.value for s in StyleChoice)
+
+
+def _style_names(value: str) -> str:
+    """``--style`` check at parse time: each comma-separated name is a StyleChoice."""
+    names = {s.value for s in StyleChoice}
+    for name in value.replace(" ", "").split(","):
+        if name not in names:
+            choices = ", ".join(repr(s.value) for s in StyleChoice)
+            raise typer.BadParameter(f"{name!r} is not one of {choices}.")
+    return value
 
 
 def _plate_config(
@@ -111,8 +143,14 @@ def _plate_config(
     border: bool,
     geometry: bool,
     illumination: bool,
+    preset: str = "classic",
+    looks: Mapping[str, object] | None = None,
 ) -> PlateConfig:
+    """`preset`'s PlateConfig with the given options; None looks keep the preset's."""
     options: dict[str, object] = {"style": style, "background": background}
+    if "," in style:
+        options |= {"style": "any", "styles": tuple(style.replace(" ", "").split(","))}
+    options |= {k: v for k, v in (looks or {}).items() if v is not None}
     options["border"] = border
     if size is not None and "x" not in size:
         options["width"] = _parse_pair(f"{size}x0", "size", "x", int)[0]
@@ -124,7 +162,7 @@ def _plate_config(
         options |= {"scale_jitter": 0.0, "rotation": 0.0, "perspective": 0.0}
     if not illumination:
         options["illumination"] = 0.0
-    return PlateConfig(**options)  # type: ignore[arg-type]
+    return dataclasses.replace(PlateConfig.preset(preset), **options)  # type: ignore[arg-type]
 
 
 @synth_app.command("plates")
@@ -132,7 +170,13 @@ def synth_plates(
     out: Annotated[Path, typer.Option(help="Output folder (created; must be empty).")],
     count: Annotated[int, typer.Option(help="Number of plates.")] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 0,
-    style: Annotated[StyleChoice, typer.Option(help="Plate style.")] = StyleChoice.any,
+    style: Annotated[
+        str,
+        typer.Option(
+            help=f"{_STYLE_HELP}, or a comma list to draw from, e.g. cn,br.",
+            callback=_style_names,
+        ),
+    ] = StyleChoice.any.value,
     size: Annotated[
         str | None, typer.Option(help="WxH, or W (height by style).")
     ] = None,
@@ -143,6 +187,21 @@ def synth_plates(
         bool, typer.Option(help="Scale, rotation, perspective.")
     ] = True,
     illumination: Annotated[bool, typer.Option(help="Uneven illumination.")] = True,
+    preset: Annotated[
+        PlatePreset,
+        typer.Option(help="classic (default looks) or variety (all looks on)."),
+    ] = PlatePreset.classic,
+    scheme: Annotated[
+        SchemeChoice | None,
+        typer.Option(help="Colour scheme for every plate; the preset's when omitted."),
+    ] = None,
+    scheme_variety: Annotated[
+        float | None, typer.Option(help="P(another real-world colour scheme).")
+    ] = None,
+    bolts: Annotated[float | None, typer.Option(help="P(two screw heads).")] = None,
+    dirt: Annotated[float | None, typer.Option(help="P(dirt and speckle).")] = None,
+    shadow: Annotated[float | None, typer.Option(help="P(a soft shadow).")] = None,
+    car: Annotated[float | None, typer.Option(help="P(car body around).")] = None,
     overwrite: Overwrite = False,
     debug: Debug = False,
 ) -> None:
@@ -151,13 +210,17 @@ def synth_plates(
 
     def body() -> None:
         cfg = _plate_config(
-            style.value,
+            style,
             size,
             noise=noise,
             background=background,
             border=border,
             geometry=geometry,
             illumination=illumination,
+            preset=preset.value,
+            looks={"scheme": None if scheme is None else scheme.value}
+            | {"scheme_variety": scheme_variety, "bolts": bolts, "dirt": dirt}
+            | {"shadow": shadow, "car": car},
         )
         start = time.perf_counter()
         rows = write_plates_dataset(

@@ -22,11 +22,16 @@ __all__ = [
     "TrainConfig",
     "TileConfig",
     "PLATE_STYLES",
+    "CLASSIC_STYLES",
+    "PLATE_SCHEMES",
+    "PLATE_PRESETS",
     "BLUR_KINDS",
     "ARCHITECTURES",
     "GUIDES",
     "LOSSES",
     "PlateStyle",
+    "PlateScheme",
+    "PlatePreset",
     "BlurKind",
     "Arch",
     "Guide",
@@ -43,6 +48,30 @@ class PlateStyle(str, Enum):
     uk = "uk"
     eu = "eu"
     us = "us"
+    cn = "cn"
+    br = "br"
+    br_old = "br_old"
+
+
+class PlateScheme(str, Enum):
+    """Plate and text colour schemes of ``PlateConfig.scheme`` (besides "auto")."""
+
+    black_on_white = "black_on_white"
+    black_on_yellow = "black_on_yellow"
+    red_on_white = "red_on_white"
+    white_on_blue = "white_on_blue"
+    white_on_green = "white_on_green"
+    white_on_black = "white_on_black"
+    yellow_on_black = "yellow_on_black"
+    black_on_grey = "black_on_grey"
+    white_on_red = "white_on_red"
+
+
+class PlatePreset(str, Enum):
+    """Named presets of :meth:`PlateConfig.preset`."""
+
+    classic = "classic"
+    variety = "variety"
 
 
 class BlurKind(str, Enum):
@@ -51,8 +80,10 @@ class BlurKind(str, Enum):
     seed2017 = "seed2017"
     linear = "linear"
     trajectory = "trajectory"
+    shake = "shake"
     defocus = "defocus"
     gaussian = "gaussian"
+    none = "none"
 
 
 class Arch(str, Enum):
@@ -68,6 +99,7 @@ class Guide(str, Enum):
 
     none = "none"
     blind_wiener = "blind_wiener"
+    gated_wiener = "gated_wiener"
 
 
 class Loss(str, Enum):
@@ -86,6 +118,9 @@ class Distribute(str, Enum):
 
 
 PLATE_STYLES = tuple(s.value for s in PlateStyle)
+CLASSIC_STYLES = ("uk", "eu", "us")
+PLATE_SCHEMES = tuple(s.value for s in PlateScheme)
+PLATE_PRESETS = tuple(p.value for p in PlatePreset)
 BLUR_KINDS = tuple(k.value for k in BlurKind)
 ARCHITECTURES = tuple(a.value for a in Arch)
 GUIDES = tuple(g.value for g in Guide)
@@ -209,10 +244,16 @@ def _check_range(name: str, value: float, low: float, high: float) -> None:
 class PlateConfig:
     """How synthetic sharp plates look.
 
+    The defaults draw the three classic styles exactly as before issue 13 (same seed,
+    same pixels); every look added since is off until its knob is set, and
+    ``PlateConfig.preset("variety")`` turns them all on.
+
     Attributes
     ----------
-    style : {"any", "uk", "eu", "us"}
-        Plate style; ``"any"`` draws one per plate.
+    style : {"any", "uk", "eu", "us", "cn", "br", "br_old"}
+        Plate style; ``"any"`` draws one per plate from `styles`.
+    styles : tuple of str
+        The styles ``"any"`` draws from (default the classic ``uk``, ``eu``, ``us``).
     width : int
         Output image width in pixels.
     height : int or None
@@ -233,9 +274,27 @@ class PlateConfig:
         Draw the plate's border.
     noise : float
         Standard deviation of Gaussian sensor noise in [0, 1] units.
+    scheme : str
+        Plate and text colours: ``"auto"`` takes the style's usual colours (UK
+        white front or yellow rear, EU white, US the state's, CN white on blue, BR
+        black on white, old BR black on grey), or one of :data:`PLATE_SCHEMES` for
+        every plate.
+    scheme_variety : float
+        Probability in [0, 1] that an ``"auto"`` plate takes one of its style's other
+        real-world schemes instead (most of them light text on a dark plate).
+    bolts : float
+        Probability in [0, 1] of two screw heads on the plate.
+    dirt : float
+        Probability in [0, 1] of dirt: low-frequency blotches and speckle.
+    shadow : float
+        Probability in [0, 1] of a soft-edged shadow across part of the crop.
+    car : float
+        Probability in [0, 1] that the crop is wider and shows a synthetic car rear
+        (painted body, recess, bumper line, highlights) instead of the textured margin.
     """
 
     style: str = "any"
+    styles: tuple[str, ...] = CLASSIC_STYLES
     width: int = 240
     height: int | None = None
     margin: float = 0.08
@@ -246,11 +305,27 @@ class PlateConfig:
     background: bool = True
     border: bool = True
     noise: float = 0.01
+    scheme: str = "auto"
+    scheme_variety: float = 0.0
+    bolts: float = 0.0
+    dirt: float = 0.0
+    shadow: float = 0.0
+    car: float = 0.0
 
     def __post_init__(self) -> None:
         if self.style not in ("any", *PLATE_STYLES):
             raise ValueError(
                 f"style must be 'any' or one of {PLATE_STYLES}, got {self.style!r}"
+            )
+        styles = tuple(self.styles)
+        object.__setattr__(self, "styles", styles)  # a list from a file -> tuple
+        if (
+            not styles
+            or set(styles) - set(PLATE_STYLES)
+            or len(set(styles)) < len(styles)
+        ):
+            raise ValueError(
+                f"styles must be distinct names from {PLATE_STYLES}, got {self.styles}"
             )
         if self.width < 16:
             raise ValueError(f"width must be >= 16, got {self.width}")
@@ -262,17 +337,64 @@ class PlateConfig:
         _check_range("perspective", self.perspective, 0.0, 0.3)
         _check_range("illumination", self.illumination, 0.0, 1.0)
         _check_range("noise", self.noise, 0.0, 0.5)
+        if self.scheme not in ("auto", *PLATE_SCHEMES):
+            raise ValueError(
+                f"scheme must be 'auto' or one of {PLATE_SCHEMES}, got {self.scheme!r}"
+            )
+        for name in ("scheme_variety", "bolts", "dirt", "shadow", "car"):
+            _check_range(name, getattr(self, name), 0.0, 1.0)
+
+    @classmethod
+    def preset(cls, name: str) -> PlateConfig:
+        """Return the named preset, one of :data:`PLATE_PRESETS`.
+
+        ``"classic"`` is ``PlateConfig()``: the three classic styles, usual colours,
+        no bolts, dirt, shadows or car body. ``"variety"`` draws all of
+        :data:`PLATE_STYLES`, gives 40% of plates another real-world colour scheme,
+        and adds bolts (50%), dirt (35%), shadows (30%) and car body (30%): the
+        distribution meant for training and for new suites.
+
+        Raises
+        ------
+        ValueError
+            If `name` is not in :data:`PLATE_PRESETS`.
+
+        Examples
+        --------
+        >>> PlateConfig.preset("variety").styles
+        ('uk', 'eu', 'us', 'cn', 'br', 'br_old')
+        """
+        if name == "classic":
+            return cls()
+        if name == "variety":
+            return cls(
+                styles=PLATE_STYLES,
+                scheme_variety=0.4,
+                bolts=0.5,
+                dirt=0.35,
+                shadow=0.3,
+                car=0.3,
+            )
+        raise ValueError(f"preset must be one of {PLATE_PRESETS}, got {name!r}")
 
 
 @dataclass(frozen=True, kw_only=True)
 class BlurConfig:
-    """One degradation: a blur kernel family plus noise and JPEG re-compression.
+    """One degradation: exposure, a blur kernel, optics, sampling, noise and JPEG.
+
+    The stages run in camera order: exposure change of the scene, motion/defocus blur
+    (`kind`), lens softness (`optics`), sensor sampling (`resolution`), Poisson and
+    Gaussian noise (`photons`, `noise`), JPEG (`jpeg_quality`), and the up-scaling back
+    to the input size. Every stage but the blur and the Gaussian noise is off unless
+    set. Named combinations live in :mod:`deblur.synth.families`.
 
     Attributes
     ----------
-    kind : {"seed2017", "linear", "trajectory", "defocus", "gaussian"}
+    kind : {"seed2017", "linear", "trajectory", "shake", "defocus", "gaussian", "none"}
         PSF family. ``seed2017`` is the 2017 generator (one-sided line, length
-        0.3-1.0 x 25% of the image width); the others are centred.
+        0.3-1.0 x 25% of the image width); the others are centred. ``shake`` is a
+        smooth curved camera-shake path travelled at uneven speed; ``none`` applies no
+        blur (the later stages still apply).
     length : tuple of (float, float)
         Range of the blur length in pixels for ``linear`` and ``trajectory``, of the
         diameter for ``defocus``, of ``6 * sigma`` for ``gaussian``. Drawn uniformly.
@@ -284,6 +406,30 @@ class BlurConfig:
         Range of JPEG re-compression quality; None disables it.
     weight : float
         Relative frequency of this degradation in a training mix.
+    family : str
+        Name of the degradation family this config belongs to (see
+        :mod:`deblur.synth.families`); recorded with every draw, so results can be
+        broken down by it. Empty for ad-hoc configs.
+    exposure : float or None
+        Strength in (0, 1] of a random exposure change of the *scene* before it is
+        blurred: gamma ``exp(s * U(-0.7, 0.7))``, contrast ``1 - s * U(0, 0.6)`` and a
+        brightness shift ``s * U(-0.2, 0.1)``. The sharp reference gets the same
+        change (the task is deblurring, not relighting). None disables it.
+    invert : float
+        Probability of a photographic negative of the scene (light text on a dark
+        plate), applied with the exposure change; a training augmentation.
+    optics : tuple of (float, float) or None
+        Range of the standard deviation (px) of a Gaussian lens softness applied after
+        the motion blur. None disables it.
+    resolution : tuple of (float, float) or None
+        Range of the plate *text* height in pixels at which the sensor samples the
+        plate: the image is down-scaled so that its text (taken as 60% of the image
+        height) is that high, noised and compressed there, then up-scaled back to its
+        size (bicubic). Only down-scaling happens. None disables it.
+    photons : tuple of (float, float) or None
+        Range of the photon count of a white pixel for signal-dependent (Poisson)
+        noise, added before the Gaussian read noise `noise`. Fewer photons, more
+        noise. None disables it.
     """
 
     kind: str = "linear"
@@ -292,6 +438,12 @@ class BlurConfig:
     noise: tuple[float, float] = (0.0, 0.01)
     jpeg_quality: tuple[int, int] | None = None
     weight: float = 1.0
+    family: str = ""
+    exposure: float | None = None
+    invert: float = 0.0
+    optics: tuple[float, float] | None = None
+    resolution: tuple[float, float] | None = None
+    photons: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in BLUR_KINDS:
@@ -316,6 +468,25 @@ class BlurConfig:
                 )
         if self.weight <= 0:
             raise ValueError(f"weight must be > 0, got {self.weight}")
+        if self.exposure is not None:
+            _check_range("exposure", self.exposure, 1e-6, 1.0)
+        _check_range("invert", self.invert, 0.0, 1.0)
+        _check_pair("optics", self.optics, 0.0, 10.0)
+        _check_pair("resolution", self.resolution, 4.0, 512.0)
+        _check_pair("photons", self.photons, 1.0, 1e6)
+
+
+def _check_pair(
+    name: str, value: tuple[float, float] | None, low: float, high: float
+) -> None:
+    """Check an optional ``(low, high)`` range lies in ``[low, high]`` and is ordered."""
+    if value is None:
+        return
+    if len(value) != 2 or not low <= value[0] <= value[1] <= high:
+        raise ValueError(
+            f"{name} must be None or (low, high) with {low} <= low <= high <= {high}, "
+            f"got {value}"
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -334,11 +505,13 @@ class ModelConfig:
         Number of down-sampling levels (``unet`` only).
     blocks : tuple of int
         Blocks per encoder level, then the middle (``unet`` only); length ``depth + 1``.
-    guide : {"none", "blind_wiener"}
+    guide : {"none", "blind_wiener", "gated_wiener"}
         ``"blind_wiener"`` (``unet`` only) feeds the model a second image beside the
         blurred one, the blind Wiener restoration (registered deblurrer ``blind_wiener``),
         and adds the predicted correction to that guide instead of to the input. The
         model then has ``2 * channels`` inputs and ``channels`` outputs.
+        ``"gated_wiener"`` does the same with the registered ``gated_wiener``, which
+        is the input itself wherever the blind estimate finds no clear straight blur.
     """
 
     arch: str = "unet"

@@ -321,23 +321,51 @@ class BlindWienerDeblurrer:
     """Wiener deconvolution with a linear PSF estimated from the image (blind).
 
     The kernel comes from :func:`deblur.estimate.estimate_linear_psf`; the restoration
-    is :class:`WienerDeblurrer` with it.
+    is :class:`WienerDeblurrer` with it. With a `gate`, the restoration is trusted only
+    as far as the estimate is: ``input + w * (wiener - input)`` with ``w`` rising
+    linearly from 0 at ``confidence = gate[0]`` to 1 at ``gate[1]``, so a plate without
+    a clear straight blur (sharp, soft, shaken, compressed) comes back unchanged
+    instead of ringing around an invented kernel.
     """
 
-    name = "blind_wiener"
-
-    def __init__(self, *, balance: float, max_length: float) -> None:
+    def __init__(
+        self,
+        *,
+        balance: float,
+        max_length: float,
+        gate: tuple[float, float] | None = None,
+        name: str = "blind_wiener",
+    ) -> None:
         _check_positive("balance", balance)
         _check_positive("max_length", max_length)
+        if gate is not None and not 0 <= gate[0] < gate[1]:
+            raise ValueError(
+                f"gate must be (low, high) with 0 <= low < high, got {gate}"
+            )
         self.balance = float(balance)
         self.max_length = float(max_length)
+        self.gate = gate
+        self.name = name
+
+    def weight(self, confidence: float) -> float:
+        """The share of the Wiener restoration kept for an estimate's `confidence`."""
+        if self.gate is None:
+            return 1.0
+        low, high = self.gate
+        return float(np.clip((confidence - low) / (high - low), 0.0, 1.0))
 
     def __call__(self, image: Image) -> Image:
-        """Estimate the blur of `image`, then deconvolve it."""
+        """Estimate the blur of `image`, then deconvolve it (as far as the gate lets)."""
         from deblur.estimate import estimate_linear_psf
 
         estimate = estimate_linear_psf(check_image(image), max_length=self.max_length)
-        return WienerDeblurrer(psf=estimate.psf, balance=self.balance)(image)
+        weight = self.weight(estimate.confidence)
+        if weight == 0.0:
+            return image.copy()
+        restored = WienerDeblurrer(psf=estimate.psf, balance=self.balance)(image)
+        if weight == 1.0:
+            return restored
+        return (image + weight * (restored - image)).astype(image.dtype)
 
 
 @register_deblurrer(
@@ -346,6 +374,30 @@ class BlindWienerDeblurrer:
 )
 def _make_blind_wiener(*, balance: float = 0.01, max_length: float = 40.0) -> Deblurrer:
     return BlindWienerDeblurrer(balance=balance, max_length=max_length)
+
+
+GATED_WIENER_GATE = (10.0, 16.0)
+"""Cepstral confidence below which ``gated_wiener`` returns the input, and above which
+it returns the full blind Wiener restoration. Chosen on 40 synthetic plates of seed 99
+and 40 real crops of each set (not the suites' draws): sharp, soft, JPEG, dim and
+camera-pipeline plates score 4-12 (95th percentile 11.5), straight motion of 5-17 px
+scores 12-46 (5th percentile 23 on synthetic, 6-11 on real crops)."""
+
+
+@register_deblurrer(
+    "gated_wiener",
+    description="Blind Wiener only where the cepstrum finds a clear straight blur; "
+    "elsewhere the input (do no harm).",
+)
+def _make_gated_wiener(
+    *,
+    balance: float = 0.01,
+    max_length: float = 40.0,
+    gate: tuple[float, float] = GATED_WIENER_GATE,
+) -> Deblurrer:
+    return BlindWienerDeblurrer(
+        balance=balance, max_length=max_length, gate=gate, name="gated_wiener"
+    )
 
 
 # --- Trained models (see deblur.inference) ---------------------------------------------

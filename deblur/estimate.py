@@ -53,11 +53,18 @@ _SMOOTH = 0.7  # sigma (px) of the Gaussian that favours broad valleys over lone
 
 @dataclass(frozen=True)
 class PsfEstimate:
-    """An estimated linear blur: its length (px), angle (degrees) and kernel."""
+    """An estimated linear blur: its length (px), angle (degrees), kernel, confidence.
+
+    ``confidence`` is the depth of the cepstral valley in robust standard deviations
+    of the searched cepstrum (median minus minimum, over 1.4826 x MAD). Straight motion
+    blur gives a deep valley (median 20-28 on synthetic plates blurred 5-17 px, 12-22
+    on blurred real crops); a sharp, soft, compressed or defocused plate gives 4-12.
+    """
 
     length: float
     angle: float
     psf: PSF
+    confidence: float = float("nan")
 
 
 def estimate_linear_psf(
@@ -139,13 +146,22 @@ def estimate_linear_psf(
     half_plane = (yy > 0) | ((yy == 0) & (xx > 0))
     mask = (radius >= min_length) & (radius <= max_length) & half_plane
     index = int(np.argmin(np.where(mask, cepstrum, np.inf)))
+    searched = cepstrum[mask]
+    centre = float(np.median(searched))
+    spread = 1.4826 * float(np.median(np.abs(searched - centre)))
+    confidence = (centre - float(searched.min())) / max(spread, 1e-12)
     row, col = np.unravel_index(index, cepstrum.shape)
     dy = yy[row, col] + _vertex(cepstrum[row - 1 : row + 2, col])
     dx = xx[row, col] + _vertex(cepstrum[row, col - 1 : col + 2])
     length = min(max(math.hypot(dx, dy), min_length), max_length)
     angle = math.degrees(math.atan2(-dy, dx)) % 180.0
     angle = 0.0 if angle >= 180.0 else angle  # -1e-15 % 180 == 180.0
-    return PsfEstimate(length=length, angle=angle, psf=linear_psf(length, angle))
+    return PsfEstimate(
+        length=length,
+        angle=angle,
+        psf=linear_psf(length, angle),
+        confidence=confidence,
+    )
 
 
 def _vertex(values: np.ndarray) -> float:

@@ -36,6 +36,7 @@ __all__ = [
     "shipped_weights",
     "MIN_SIDE",
     "model_multiple",
+    "model_guide",
     "first_line",
 ]
 
@@ -63,9 +64,11 @@ class ModelDeblurrer:
     seed_tiling : bool
         Predict with the 2017 stride-1 40x20 tiling (:func:`predict_seed_tiling`).
     guided : bool
-        The model takes ``2 * channels`` inputs: the image and its blind Wiener
-        restoration (``ModelConfig.guide == "blind_wiener"``), estimated once on the
-        whole image before tiling.
+        The model takes ``2 * channels`` inputs: the image and its guide restoration
+        (``ModelConfig.guide``), estimated once on the whole image before tiling.
+    guide : str
+        The registered deblurrer that makes the guide (``blind_wiener`` or
+        ``gated_wiener``); see :func:`model_guide`.
 
     Notes
     -----
@@ -84,6 +87,7 @@ class ModelDeblurrer:
         tile: TileConfig | None,
         seed_tiling: bool,
         guided: bool = False,
+        guide: str = "blind_wiener",
     ) -> None:
         if channels not in (1, 3):
             raise ValueError(f"model channels must be 1 or 3, got {channels}")
@@ -95,6 +99,7 @@ class ModelDeblurrer:
         self.tile = tile or TileConfig()
         self.seed_tiling = seed_tiling
         self.guided = guided
+        self.guide = guide
         self.in_channels = channels * (2 if guided else 1)
 
     def _run(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -119,7 +124,7 @@ class ModelDeblurrer:
         if self.guided:
             from deblur.registry import get_deblurrer
 
-            guide = get_deblurrer("blind_wiener")(planes)
+            guide = get_deblurrer(self.guide)(planes)
             planes = np.concatenate([planes, guide], axis=2)
         if self.seed_tiling:
             out = predict_seed_tiling(self.predict_batch, planes)
@@ -179,6 +184,7 @@ class KerasDeblurrer(ModelDeblurrer):
         name: str = "keras",
         tile: TileConfig | None = None,
         seed_tiling: bool = False,
+        guide: str = "blind_wiener",
     ) -> None:
         import tensorflow as tf
 
@@ -191,6 +197,7 @@ class KerasDeblurrer(ModelDeblurrer):
             tile=tile,
             seed_tiling=seed_tiling,
             guided=in_channels is not None and in_channels == 2 * channels,
+            guide=guide,
         )
         self.model = model
         spec = tf.TensorSpec([None, None, None, self.in_channels], tf.float32)
@@ -244,6 +251,7 @@ class OnnxDeblurrer(ModelDeblurrer):
         tile: TileConfig | None = None,
         seed_tiling: bool = False,
         threads: int = 0,
+        guide: str = "blind_wiener",
     ) -> None:
         import onnxruntime as ort
 
@@ -279,6 +287,7 @@ class OnnxDeblurrer(ModelDeblurrer):
             tile=tile,
             seed_tiling=seed_tiling,
             guided=shape[3] == 2 * channels,
+            guide=guide,
         )
         self.path = path
         self._session = session
@@ -460,9 +469,55 @@ def load(
             path = shipped_onnx
         elif runtime == "onnx":
             raise FileNotFoundError(f"no shipped ONNX export {shipped_onnx}")
+    guide = model_guide(path)
     if path.suffix.lower() == ".onnx":
         return OnnxDeblurrer(
-            path, name=name, tile=tile, seed_tiling=seed_tiling, threads=threads
+            path,
+            name=name,
+            tile=tile,
+            seed_tiling=seed_tiling,
+            threads=threads,
+            guide=guide,
         )
     model = load_keras_model(path)
-    return KerasDeblurrer(model, name=name, tile=tile, seed_tiling=seed_tiling)
+    return KerasDeblurrer(
+        model, name=name, tile=tile, seed_tiling=seed_tiling, guide=guide
+    )
+
+
+def model_guide(path: str | os.PathLike[str]) -> str:
+    """The guide deblurrer a guided model file was trained with.
+
+    Read from ``ModelConfig.guide`` in the JSON beside the file: ``model_config.json``
+    in a training run folder, or ``<stem>.model_card.json`` beside shipped or exported
+    weights. Models without one (older runs) were trained with ``blind_wiener``.
+
+    Raises
+    ------
+    ValueError
+        If that JSON names a guide that is not a registered deblurrer.
+    """
+    from deblur.registry import available_deblurrers
+
+    path = Path(path)
+    for sidecar in (
+        path.parent / "model_config.json",
+        path.with_suffix(".model_card.json"),
+    ):
+        if not sidecar.is_file():
+            continue
+        try:
+            data = json.loads(sidecar.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+            continue
+        config = data.get("model_config", data) if isinstance(data, dict) else {}
+        guide = config.get("guide", "none") if isinstance(config, dict) else "none"
+        if guide in ("none", None):
+            break
+        if guide not in available_deblurrers():
+            raise ValueError(
+                f"{sidecar}: guide {guide!r} is not a registered deblurrer; "
+                f"available: {available_deblurrers()}"
+            )
+        return str(guide)
+    return "blind_wiener"

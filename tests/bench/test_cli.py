@@ -63,6 +63,13 @@ def test_cli_debug_reraises_on_every_command(tmp_path: Path) -> None:
     assert isinstance(result.exception, FileNotFoundError)
     result = runner.invoke(app, ["report", str(tmp_path / "missing"), "--debug"])
     assert isinstance(result.exception, FileNotFoundError)
+    missing = [str(tmp_path / "a"), str(tmp_path / "b")]
+    result = runner.invoke(app, ["compare", *missing, "--debug"])
+    assert isinstance(result.exception, FileNotFoundError)
+    args = ["export", "--suite", "no-such-suite", "--out", str(tmp_path / "x")]
+    result = runner.invoke(app, [*args, "--debug"])
+    assert isinstance(result.exception, FileNotFoundError)
+    assert runner.invoke(app, args).exit_code == 2
 
 
 def test_cli_known_error_is_one_red_line(tmp_path: Path) -> None:
@@ -121,6 +128,9 @@ def test_bad_images_fail_their_own_rows_and_run_goes_on(
     good = frame[frame["error"] == ""]
     assert sorted(set(good["sample_id"])) == ["a.png", "b.png", "one.png"]
     assert len(good) == 3 * 3  # sharp, blurred, identity for each good image
+    bad = frame[frame["error"] != ""].set_index("sample_id")  # name and text kept
+    assert bad.loc["missing.png", "text"] == "CD2"
+    assert sorted(bad.index) == ["empty.png", "missing.png", "trunc.png"]
 
 
 @pytest.mark.parametrize(
@@ -151,3 +161,45 @@ def test_labels_not_utf8_is_one_line(fake_ocr: None, tmp_path: Path) -> None:
     args = ["run", "--suite", str(tmp_path / "s.toml"), "--data", str(folder)]
     result = runner.invoke(app, [*args, "--out", str(tmp_path / "run")])
     assert result.exit_code == 2 and "labels.csv: not valid UTF-8" in result.output
+
+
+def test_cli_report_flags_a_stopped_run(fake_ocr: None, tmp_path: Path) -> None:
+    from bench.config import BenchConfig, load_suite
+    from bench.runner import iter_results
+
+    cfg = BenchConfig(suite=load_suite(_suite_file(tmp_path)), chunk=1, examples=0)
+    out = tmp_path / "stopped"
+    next(iter_results(cfg, out))  # one sample of three, then stop
+    result = runner.invoke(app, ["report", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = (out / "report.md").read_text().splitlines()
+    assert lines[2].startswith("> **Warning:** Incomplete run: 1 of 3 samples")
+    assert "(3 of 9 rows)" in lines[2]
+
+
+def test_cli_run_seeds_and_external_candidates(fake_ocr: None, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    copy = "copy=cmd:cp {in}/*.png {out}/"
+    args = ["run", "--suite", str(_suite_file(tmp_path)), "--out", str(out),
+            "--seeds", "5,6", "--candidates", "identity", "--candidates", copy,
+            "--examples", "0"]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out / "per_sample.csv", keep_default_na=False)
+    assert sorted(set(frame["method"])) == ["blurred", "copy", "identity", "sharp"]
+    assert sorted(set(frame["seed"])) == [5, 6] and frame["sample_id"].nunique() == 6
+    assert "three-s6-00002" in set(frame["sample_id"])
+    text = (out / "report.md").read_text()
+    assert "root seeds 5, 6" in text
+    bad = runner.invoke(app, [*args[:5], "--seeds", "5,x"])
+    assert bad.exit_code == 2 and "--seeds must be integers" in bad.output
+
+
+def test_cli_export_writes_inputs_and_labels(tmp_path: Path) -> None:
+    out = tmp_path / "inputs"
+    result = runner.invoke(app, ["export", "--suite", str(_suite_file(tmp_path)),
+                                 "--out", str(out), "--limit", "2"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "labels.csv", "three-00000.png", "three-00001.png",
+    ]  # fmt: skip

@@ -218,6 +218,11 @@ def test_smoke_suite_real_engines(tesseract_binary: str, tmp_path: Path) -> None
     sharp = frame[frame["condition"] == "sharp"].groupby("ocr")["exact"].mean()
     assert sharp["ppocr"] >= 0.8
     assert sharp["tesseract"] >= 0.5
+    # The smoke suite runs the shipped model and has blurred plates that do not read.
+    blurred = frame[frame["condition"] == "blurred"].groupby("ocr")["exact"].mean()
+    assert blurred["ppocr"] < 1.0 and blurred["tesseract"] < 1.0
+    restored = frame[frame["method"] == "default"].groupby("ocr")["exact"].mean()
+    assert (restored > blurred).all()
 
 
 @pytest.mark.parametrize("model_threads", [0, 1])
@@ -371,3 +376,40 @@ def test_worker_state_does_not_leak_into_the_next_test() -> None:
     import bench.runner
 
     assert bench.runner._STATE == {}  # the test above left engines behind
+
+
+def test_outcome_seed_and_expected_rows(fake_ocr: None, tiny_suite: Callable[..., SuiteConfig],
+                                        tmp_path: Path) -> None:  # fmt: skip
+    from bench.rundir import expected_rows, load_run_suite
+
+    cands = (
+        CandidateConfig(name="identity"),
+        CandidateConfig(name="unsharp_mask", every=2),
+    )
+    suite = tiny_suite(candidates=cands, repeats=2)
+    frame = run(BenchConfig(suite=suite), tmp_path)
+    assert set(frame["outcome"]) == {"unread"}  # FakeOcr reads "M0123"-like text
+    assert sorted(set(frame["seed"])) == [3, 4]
+    saved, samples = load_run_suite(tmp_path)
+    assert saved == suite and samples == 10
+    # 10 samples x (sharp, blurred, identity) + unsharp_mask on 5 of them
+    assert expected_rows(saved, samples) == len(frame) == 35
+
+
+def test_resume_accepts_a_config_saved_before_new_fields(
+    fake_ocr: None, tiny_cfg: BenchConfig, tmp_path: Path
+) -> None:
+    cfg = dataclasses.replace(tiny_cfg, limit=2)
+    run(cfg, tmp_path)
+    path = tmp_path / "config.json"
+    saved = json.loads(path.read_text())
+    for key in ("repeats", "seeds"):
+        del saved["suite"][key]
+    for cand in saved["suite"]["candidates"]:
+        del cand["alias"], cand["timeout"]
+    path.write_text(json.dumps(saved))
+    run(cfg, tmp_path)  # same configuration: resumes instead of refusing
+    saved["suite"]["count"] = 9
+    path.write_text(json.dumps(saved))
+    with pytest.raises(ValueError, match="different suite"):
+        run(cfg, tmp_path)

@@ -14,6 +14,7 @@ from PIL import Image as PILImage
 from typer.testing import CliRunner
 
 from deblur.cli import app
+from deblur.config import PlateConfig
 from deblur.synth.dataset import INCOMPLETE, load_labels
 
 runner = CliRunner()
@@ -34,6 +35,21 @@ def test_synth_plates_writes_dataset_and_summary(tmp_path: Path) -> None:
     assert "wrote 3 plates" in result.stdout and "plates/s" in result.stdout
     rows = load_labels(tmp_path / "p")
     assert [r.extra["style"] for r in rows] == ["eu"] * 3
+
+
+def test_synth_plates_variety_options_reach_the_labels(tmp_path: Path) -> None:
+    result = _plates(
+        tmp_path / "p", "--preset", "variety", "--style", "cn,br", "--car", "1",
+        "--bolts", "0", "--scheme", "yellow_on_black",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = load_labels(tmp_path / "p")
+    assert {r.extra["style"] for r in rows} <= {"cn", "br"}
+    assert {r.extra["surround"] for r in rows} == {"car"}
+    assert {r.extra["bolts"] for r in rows} == {"0"}
+    assert {r.extra["scheme"] for r in rows} == {"yellow_on_black"}
+    config = json.loads((tmp_path / "p" / "config.json").read_text())
+    assert config["plate"]["dirt"] == PlateConfig.preset("variety").dirt
 
 
 def test_synth_plates_same_seed_same_bytes(tmp_path: Path) -> None:
@@ -63,6 +79,8 @@ def test_synth_blur_writes_crops(tmp_path: Path) -> None:
     [
         (["--size", "96by32"], "--size must look like AxB"),
         (["--size", "9x4"], "width must be >= 16"),
+        (["--style", "uk,uk"], "styles must be distinct names"),
+        (["--dirt", "2"], "dirt must be in [0.0, 1.0]"),
     ],
 )
 def test_synth_plates_bad_options_one_red_line_exit_2(
@@ -95,13 +113,19 @@ def test_synth_blur_known_error_exit_2_and_debug_reraises(tmp_path: Path) -> Non
     ("args", "option", "choices"),
     [
         (["synth", "blur", "--in", "x", "--out", "y", "--kind", "wobble"], "--kind",
-         "'seed2017', 'linear', 'trajectory', 'defocus', 'gaussian'"),
+         "'seed2017', 'linear', 'trajectory', 'shake', 'defocus', 'gaussian', 'none'"),
         (["synth", "plates", "--out", "y", "--style", "fr"], "--style",
-         "'any', 'uk', 'eu', 'us'"),
+         "'any', 'uk', 'eu', 'us', 'cn', 'br', 'br_old'"),
+        (["synth", "plates", "--out", "y", "--style", "uk,fr"], "--style",
+         "'fr' is not one of 'any', 'uk', 'eu', 'us', 'cn', 'br', 'br_old'"),
+        (["synth", "plates", "--out", "y", "--scheme", "pink"], "--scheme",
+         "'auto', 'black_on_white', 'black_on_yellow', 'red_on_white'"),
+        (["synth", "plates", "--out", "y", "--preset", "fancy"], "--preset",
+         "'classic', 'variety'"),
         (["train", "--out", "y", "--arch", "unnet"], "--arch",
          "'plain15', 'res15', 'unet'"),
         (["train", "--out", "y", "--guide", "wiener"], "--guide",
-         "'none', 'blind_wiener'"),
+         "'none', 'blind_wiener', 'gated_wiener'"),
         (["train", "--out", "y", "--loss", "l2"], "--loss",
          "'mse', 'l1', 'charbonnier'"),
         (["train", "--out", "y", "--distribute", "ring"], "--distribute",
@@ -150,7 +174,10 @@ def test_train_shipped_config_file_keeps_its_values() -> None:
     path = Path(__file__).parents[2] / "benchmarks" / "configs" / "default_train.json"
     shipped = json.loads(path.read_text())
     data = _show_config("--config", str(path), "--guide", "blind_wiener")
+    degradations = shipped.pop("degradations")
     assert {key: data[key] for key in shipped} == shipped
+    for given, resolved in zip(degradations, data["degradations"], strict=True):
+        assert {key: resolved[key] for key in given} == given  # new fields: defaults
     assert data["model"]["guide"] == "blind_wiener"
 
 
@@ -251,3 +278,10 @@ def test_style_choices_are_any_and_the_plate_styles() -> None:
     from deblur.config import PLATE_STYLES
 
     assert tuple(s.value for s in StyleChoice) == ("any", *PLATE_STYLES)
+
+
+def test_scheme_choices_are_auto_and_the_plate_schemes() -> None:
+    from deblur.cli import SchemeChoice
+    from deblur.config import PLATE_SCHEMES
+
+    assert tuple(s.value for s in SchemeChoice) == ("auto", *PLATE_SCHEMES)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from deblur.config import (
+    PLATE_STYLES,
     BlurConfig,
     ModelConfig,
     PlateConfig,
@@ -25,6 +26,15 @@ from deblur.config import (
         (PlateConfig, {"margin": 2.0}, "margin"),
         (PlateConfig, {"rotation": 90.0}, "rotation"),
         (PlateConfig, {"noise": -0.1}, "noise"),
+        (PlateConfig, {"styles": ()}, "styles must be distinct"),
+        (PlateConfig, {"styles": ("uk", "mars")}, "styles must be distinct"),
+        (PlateConfig, {"styles": ("cn", "cn")}, "styles must be distinct"),
+        (PlateConfig, {"scheme": "pink_on_pink"}, "scheme must be 'auto' or one of"),
+        (PlateConfig, {"scheme_variety": 1.5}, "scheme_variety must be in"),
+        (PlateConfig, {"bolts": -0.1}, "bolts must be in"),
+        (PlateConfig, {"dirt": 2.0}, "dirt must be in"),
+        (PlateConfig, {"shadow": -1.0}, "shadow must be in"),
+        (PlateConfig, {"car": 1.01}, "car must be in"),
         (BlurConfig, {"kind": "zoom"}, "kind"),
         (BlurConfig, {"length": (9.0, 3.0)}, "length"),
         (BlurConfig, {"angle": 1000.0}, "angle"),
@@ -112,3 +122,28 @@ def test_from_dict_refuses_a_non_mapping_and_missing_required_keys() -> None:
         from_dict(TrainConfig, 3)
     with pytest.raises(ValueError, match=r"missing the required keys \['name'\]"):
         from_dict(CandidateConfig, {"every": 2})
+
+
+def test_plate_config_classic_preset_is_the_default() -> None:
+    assert PlateConfig.preset("classic") == PlateConfig()
+    assert PlateConfig().styles == ("uk", "eu", "us")
+    knobs = ("scheme_variety", "bolts", "dirt", "shadow", "car")
+    assert all(getattr(PlateConfig(), k) == 0.0 for k in knobs)
+
+
+def test_plate_config_variety_preset_turns_every_look_on() -> None:
+    cfg = PlateConfig.preset("variety")
+    assert cfg.styles == PLATE_STYLES == ("uk", "eu", "us", "cn", "br", "br_old")
+    knobs = ("scheme_variety", "bolts", "dirt", "shadow", "car")
+    assert all(0.0 < getattr(cfg, k) < 1.0 for k in knobs)
+
+
+def test_plate_config_rejects_unknown_preset() -> None:
+    with pytest.raises(ValueError, match="preset must be one of"):
+        PlateConfig.preset("fancy")
+
+
+def test_plate_config_styles_from_a_file_become_a_tuple() -> None:
+    cfg = from_dict(PlateConfig, {"styles": ["cn", "br"], "scheme": "white_on_black"})
+    assert cfg.styles == ("cn", "br")
+    assert from_dict(PlateConfig, dataclasses.asdict(cfg)) == cfg

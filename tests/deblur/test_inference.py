@@ -226,6 +226,31 @@ def test_guided_model_gets_blind_wiener_guide(tiny_plate: np.ndarray) -> None:
     np.testing.assert_allclose(deblurrer(tiny_plate), expected, atol=1e-5)
 
 
+def test_model_guide_reads_the_sidecar_config(tmp_path: Path) -> None:
+    from deblur.inference import model_guide
+
+    run = tmp_path / "run"
+    run.mkdir()
+    assert model_guide(run / "model.keras") == "blind_wiener"  # older runs
+    (run / "model_config.json").write_text('{"guide": "gated_wiener"}')
+    assert model_guide(run / "model.keras") == "gated_wiener"
+    card = tmp_path / "mine.model_card.json"
+    card.write_text('{"model_config": {"guide": "nonsense"}}')
+    with pytest.raises(ValueError, match="not a registered deblurrer"):
+        model_guide(tmp_path / "mine.onnx")
+
+
+def test_gated_guided_model_gets_gated_guide(tiny_plate: np.ndarray) -> None:
+    cfg = ModelConfig(
+        arch="unet", width=4, depth=2, blocks=(1, 1, 1), guide="gated_wiener"
+    )
+    deblurrer = KerasDeblurrer(build_model(cfg), name="g", guide="gated_wiener")
+    from deblur import get_deblurrer
+
+    expected = get_deblurrer("gated_wiener")(tiny_plate)
+    np.testing.assert_allclose(deblurrer(tiny_plate), expected, atol=1e-5)
+
+
 def test_load_shipped_default_runs_its_onnx_export_equal_to_keras() -> None:
     from deblur.config import BlurConfig, PlateConfig
     from deblur.synth.degrade import make_pair

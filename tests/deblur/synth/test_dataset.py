@@ -16,6 +16,7 @@ from deblur.io import read_image, write_image
 from deblur.synth.dataset import (
     INCOMPLETE,
     MANIFEST_COLUMNS,
+    PLATE_COLUMNS,
     iter_dataset,
     load_labels,
     write_blurred_dataset,
@@ -125,6 +126,25 @@ def test_write_plates_dataset_writes_images_labels_config(plates: Path) -> None:
     config = json.loads((plates / "config.json").read_text())
     assert config["seed"] == 1 and config["count"] == 3
     assert PlateConfig(**{**config["plate"]}) == TINY
+
+
+def test_write_plates_dataset_records_each_plates_look(tmp_path: Path) -> None:
+    cfg = PlateConfig(
+        width=96, height=32, style="cn", scheme="white_on_green", bolts=1.0,
+        dirt=1.0, shadow=1.0, car=1.0,
+    )  # fmt: skip
+    rows = write_plates_dataset(tmp_path / "p", 2, cfg, seed=0)
+    with (tmp_path / "p" / "labels.csv").open(encoding="utf-8") as handle:
+        table = list(csv.reader(handle))
+    assert tuple(table[0]) == PLATE_COLUMNS
+    for row, line in zip(rows, table[1:], strict=True):
+        look = dict(zip(PLATE_COLUMNS, line, strict=True))
+        assert look == {"file": row.file, "text": row.text, **row.extra}
+        assert (look["style"], look["scheme"], look["surround"]) == (
+            "cn", "white_on_green", "car"
+        )  # fmt: skip
+        assert look["bolts"] == "1" and 0.25 <= float(look["dirt"]) <= 0.7
+        assert 0.25 <= float(look["shadow"]) <= 0.6
 
 
 def test_write_plates_dataset_is_byte_identical_per_seed(
