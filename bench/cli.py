@@ -1,15 +1,19 @@
-"""``bench run | report | compare | list``: the command-line face of the bench."""
+"""``bench run | report | compare | list``: the command-line face of the bench.
+
+Errors follow the convention both CLIs share (:mod:`deblur.clikit`): known errors,
+and a missing OCR engine, become one red line and exit code 2; ``--debug`` re-raises
+them and shows TensorFlow's start-up lines, which are hidden otherwise (in the
+worker processes too).
+"""
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
@@ -20,36 +24,20 @@ from bench.config import (
     load_suite,
 )
 from bench.ocr import OcrNotAvailableError, available_ocr
+from deblur.clikit import Debug, run_cli
+from deblur.clikit import stderr as _console
 
 __all__ = ["app"]
 
 app = typer.Typer(
     help="OCR-judged benchmark of plate deblurring.", no_args_is_help=True
 )
-_console = Console(stderr=True)
-_KNOWN = (ValueError, KeyError, FileNotFoundError, OcrNotAvailableError)
-_STATE = {"debug": False}
+_KNOWN = (OcrNotAvailableError,)
 
 
 @app.callback()
-def _main(
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
-) -> None:
-    _STATE["debug"] = debug
+def _main() -> None:
     logging.basicConfig(level=logging.WARNING)
-
-
-def _fail(err: BaseException) -> None:
-    if _STATE["debug"]:
-        raise err
-    message = err.args[0] if isinstance(err, KeyError) and err.args else err
-    _console.print(
-        f"[red]error: {escape(str(message))}[/red]",
-        markup=True,
-        highlight=False,
-        soft_wrap=True,
-    )
-    raise typer.Exit(2)
 
 
 def _split(value: str | None) -> tuple[str, ...] | None:
@@ -88,9 +76,7 @@ def _seeds(value: str | None) -> tuple[int, ...] | None:
         ) from err
 
 
-def _write_report(frame: object, out_dir: Path, title: str) -> Path | None:
-    if importlib.util.find_spec("bench.report") is None:
-        return None
+def _write_report(frame: object, out_dir: Path, title: str) -> Path:
     from bench.figures import load_examples
     from bench.report import write_report
     from bench.rundir import load_run_suite
@@ -146,6 +132,7 @@ def run_command(
             "instead of local worker processes."
         ),
     ] = None,
+    debug: Debug = False,
 ) -> None:
     """Run (or resume) a suite and write per_sample.csv and the report.
 
@@ -153,12 +140,10 @@ def run_command(
     table with their error; each is listed on one line and the exit code is 1.
     """
     from bench import runner
-    from bench.samples import count_samples
 
-    try:
-        suite_cfg = load_suite(suite)
+    def body() -> tuple[Any, Path, Path]:  # Any: pandas.DataFrame
         cfg = BenchConfig(
-            suite=suite_cfg,
+            suite=load_suite(suite),
             candidates=_candidates(candidates),
             ocr=_split(ocr),
             folder=None if data is None else str(data),
@@ -172,35 +157,43 @@ def run_command(
         effective = cfg.effective_suite
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         out_dir = out or Path("results") / f"{stamp}_{effective.name}"
-        total = count_samples(effective)
-        seen: set[str] = set()
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=_console,
-        ) as progress:
-            task = progress.add_task(effective.name, total=total)
-            already = _finished(out_dir)
-            progress.update(task, completed=already)
-            for row in runner.iter_results(cfg, out_dir):
-                if row.sample_id not in seen:
-                    seen.add(row.sample_id)
-                    progress.update(task, completed=min(total, already + len(seen)))
+        _run_with_progress(cfg, out_dir)
         frame = runner.load_rows(out_dir)
         runner.write_per_sample(frame, out_dir)
         report = _write_report(frame, out_dir, f"{effective.name} ({out_dir.name})")
-    except _KNOWN as err:
-        _fail(err)
-        return
+        return frame, out_dir, report
+
+    frame, out_dir, report = run_cli(body, debug, known=_KNOWN)
     failed = int((frame["error"] != "").sum())
     typer.echo(f"{len(frame)} rows ({failed} failed) in {out_dir}")
-    if report is not None:
-        typer.echo(f"report: {report}")
+    typer.echo(f"report: {report}")
     if failed:
         _list_failures(frame)
         raise typer.Exit(1)
+
+
+def _run_with_progress(cfg: BenchConfig, out_dir: Path) -> None:
+    """Run every pending sample of `cfg` into `out_dir` under a progress bar."""
+    from bench import runner
+    from bench.samples import count_samples
+
+    effective = cfg.effective_suite
+    total = count_samples(effective)
+    seen: set[str] = set()
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=_console,
+    ) as progress:
+        task = progress.add_task(effective.name, total=total)
+        already = _finished(out_dir)
+        progress.update(task, completed=already)
+        for row in runner.iter_results(cfg, out_dir):
+            if row.sample_id not in seen:
+                seen.add(row.sample_id)
+                progress.update(task, completed=min(total, already + len(seen)))
 
 
 MAX_FAILURE_LINES = 20
@@ -244,20 +237,19 @@ def _run_title(run_dir: Path) -> str:
 @app.command("report")
 def report_command(
     run_dir: Annotated[Path, typer.Argument(help="A run folder with rows.jsonl.")],
+    debug: Debug = False,
 ) -> None:
     """Rebuild per_sample.csv and the report of a run from its saved rows."""
     from bench import runner
 
-    try:
+    def body() -> tuple[Any, Path]:  # Any: pandas.DataFrame
         frame = runner.load_rows(run_dir)
         runner.write_per_sample(frame, run_dir)
-        report = _write_report(frame, run_dir, _run_title(run_dir))
-    except _KNOWN as err:
-        _fail(err)
-        return
+        return frame, _write_report(frame, run_dir, _run_title(run_dir))
+
+    frame, report = run_cli(body, debug, known=_KNOWN)
     typer.echo(f"{len(frame)} rows in {run_dir}")
-    if report is not None:
-        typer.echo(f"report: {report}")
+    typer.echo(f"report: {report}")
 
 
 @app.command("compare")
@@ -277,17 +269,18 @@ def compare_command(
             help="Compare runs of different suite settings (warned, unpaired)."
         ),
     ] = False,
+    debug: Debug = False,
 ) -> None:
     """Set runs against the first: deltas, n, intervals, paired tests; write reports."""
-    try:
-        from bench.compare import compare, write_comparison
+    from bench.compare import Comparison, compare, write_comparison
 
+    def body() -> tuple[Comparison, Path]:
         comparison = compare(run_dirs, allow_different=allow_different)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         path = write_comparison(comparison, out or Path("results") / f"{stamp}_compare")
-    except _KNOWN as err:
-        _fail(err)
-        return
+        return comparison, path
+
+    comparison, path = run_cli(body, debug, known=_KNOWN)
     for warning in comparison.warnings:
         _console.print(f"[yellow]warning: {escape(warning)}[/yellow]", soft_wrap=True)
     columns = ["OCR", "Method", "Exact A [95% CI]", "Exact B [95% CI]",
@@ -310,6 +303,7 @@ def export_command(
     seeds: Annotated[
         str | None, typer.Option(help="Root seeds of pooled draws, as for run.")
     ] = None,
+    debug: Debug = False,
 ) -> None:
     """Write a suite's blurred inputs (<sample>.png + labels.csv) for outside tools.
 
@@ -318,21 +312,24 @@ def export_command(
     """
     from bench.external import export_inputs
 
-    try:
+    def body() -> int:
         cfg = BenchConfig(
             suite=load_suite(suite), folder=None if data is None else str(data),
             limit=limit, seeds=_seeds(seeds),
         )  # fmt: skip
-        count = export_inputs(cfg.effective_suite, out)
-    except _KNOWN as err:
-        _fail(err)
-        return
+        return export_inputs(cfg.effective_suite, out)
+
+    count = run_cli(body, debug, known=_KNOWN)
     typer.echo(f"{count} blurred inputs and labels.csv in {out}")
 
 
 @app.command("list")
-def list_command() -> None:
+def list_command(debug: Debug = False) -> None:
     """List shipped suites, registered candidates and OCR engines."""
+    run_cli(_list, debug, known=_KNOWN)
+
+
+def _list() -> None:
     import deblur
     from deblur.registry import deblurrer_info
 
@@ -347,3 +344,7 @@ def list_command() -> None:
     typer.echo("  cmd:TEMPLATE         any shell command: {in} folder -> {out} folder")
     typer.echo("  dir:FOLDER           images restored elsewhere (see bench export)")
     typer.echo("ocr engines: " + ", ".join(available_ocr()))
+
+
+if __name__ == "__main__":  # python -m bench.cli
+    app()

@@ -2,8 +2,9 @@
 
 A *suite* (``bench/suites/<name>.toml``) says which plates are read and how they are
 degraded; a :class:`BenchConfig` wraps a suite with the overrides given on the command
-line. Files are read only through :func:`load_suite` / :func:`suite_from_dict`; unknown
-keys are errors.
+line. Files are read only through :func:`load_suite` / :func:`suite_from_dict`, which
+check types with :func:`deblur.config.from_dict` (the loader both packages share);
+unknown keys are errors.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ import dataclasses
 import re
 import shlex
 import sys
-import types
-import typing
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -24,8 +23,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-from deblur.config import PLATE_STYLES
-from deblur.reader import READER_ALPHABET
+from deblur.config import PLATE_STYLES, from_dict
+from deblur.text import PLATE_ALPHABET
 
 __all__ = [
     "SUITE_KINDS",
@@ -113,7 +112,7 @@ class OcrConfig:
     crop_margin: float = 0.1
     ppocr_threads: int = 1
     ppocr_batch: int = 1
-    ppocr_alphabet: str = READER_ALPHABET + " -"
+    ppocr_alphabet: str = PLATE_ALPHABET + " -"
 
     def __post_init__(self) -> None:
         if not 16 <= self.height <= 512:
@@ -261,7 +260,7 @@ class CandidateConfig:
                 return cls(name=match.group(2), alias=match.group(1))
             return cls(name=entry)
         if isinstance(entry, dict):
-            return _from_mapping(cls, entry)
+            return from_dict(cls, entry)
         raise TypeError(f"candidate must be a string or a table, got {entry!r}")
 
 
@@ -546,61 +545,6 @@ class BenchConfig:
         return dataclasses.replace(self.suite, **changes) if changes else self.suite
 
 
-def _matches(value: object, hint: Any) -> bool:  # Any: a typing annotation
-    """Whether a parsed TOML value fits a dataclass field annotation."""
-    origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        return any(_matches(value, arg) for arg in typing.get_args(hint))
-    if origin is tuple:
-        (item, *_) = typing.get_args(hint)
-        return isinstance(value, tuple) and all(_matches(v, item) for v in value)
-    if hint is type(None):
-        return value is None
-    if hint is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, hint)
-
-
-def _describe(hint: Any) -> str:  # Any: a typing annotation
-    if typing.get_origin(hint) in (typing.Union, types.UnionType):
-        return " or ".join(_describe(arg) for arg in typing.get_args(hint))
-    if typing.get_origin(hint) is tuple:
-        return f"a list of {_describe(typing.get_args(hint)[0])}"
-    if hint is type(None):
-        return "absent"
-    return "a table" if dataclasses.is_dataclass(hint) else hint.__name__
-
-
-def _from_mapping(cls: type[Any], data: object) -> Any:  # Any: generic dataclass
-    if not isinstance(data, dict):
-        raise ValueError(f"{cls.__name__} must be a table, got {data!r}")
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - names)
-    if unknown:
-        raise ValueError(
-            f"unknown {cls.__name__} keys {unknown}; expected some of {sorted(names)}"
-        )
-    hints = typing.get_type_hints(cls)
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
-    for key, value in values.items():
-        if not _matches(value, hints[key]):
-            raise ValueError(
-                f"{cls.__name__}.{key} must be {_describe(hints[key])}, got {value!r}"
-            )
-    required = [
-        f.name
-        for f in dataclasses.fields(cls)
-        if f.default is dataclasses.MISSING
-        and f.default_factory is dataclasses.MISSING
-        and f.name not in values
-    ]
-    if required:
-        raise ValueError(f"{cls.__name__} is missing the required keys {required}")
-    return cls(**values)
-
-
 def suite_from_dict(data: dict[str, Any]) -> SuiteConfig:  # Any: parsed TOML values
     """Build a :class:`SuiteConfig` from a parsed TOML mapping.
 
@@ -619,17 +563,17 @@ def suite_from_dict(data: dict[str, Any]) -> SuiteConfig:  # Any: parsed TOML va
         blur = dict(data["blur"])
         if blur.get("angle") == "random":
             blur["angle"] = None
-        data["blur"] = _from_mapping(BlurGrid, blur)
+        data["blur"] = from_dict(BlurGrid, blur)
     if data.get("seeds") and isinstance(data["seeds"], list):
         data.setdefault("seed", data["seeds"][0])
         data.setdefault("repeats", len(data["seeds"]))
     if "ocr_settings" in data:
-        data["ocr_settings"] = _from_mapping(OcrConfig, data["ocr_settings"])
+        data["ocr_settings"] = from_dict(OcrConfig, data["ocr_settings"])
     if "candidates" in data:
         if not isinstance(data["candidates"], list):
             raise ValueError(f"candidates must be a list, got {data['candidates']!r}")
         data["candidates"] = [CandidateConfig.parse(c) for c in data["candidates"]]
-    return _from_mapping(SuiteConfig, data)  # type: ignore[no-any-return]
+    return from_dict(SuiteConfig, data)  # type: ignore[no-any-return]
 
 
 def available_suites() -> list[str]:

@@ -225,7 +225,7 @@ def _restore(cand: CandidateConfig, sample: Sample) -> _Job:
         psnr, ssim = _quality(sample.sharp, restored)
         return _Job(condition="restored", method=cand.label, image=restored,
                     psnr=psnr, ssim=ssim, ms=ms)  # fmt: skip
-    except Exception as err:  # noqa: BLE001 - one failing candidate must not stop the run
+    except Exception as err:  # one failing candidate must not stop the run
         return _Job(condition="restored", method=cand.label, image=None,
                     error=_error_text(err))  # fmt: skip
 
@@ -242,7 +242,7 @@ def _external_jobs(
         by_index = {s.index: s for s in batch}
         try:
             results = restore_external(cand, batch)
-        except Exception as err:  # noqa: BLE001 - e.g. no space for the temp folder
+        except Exception as err:  # e.g. no space for the temp folder
             results = {
                 s.index: ExternalResult(image=None, error=_error_text(err))
                 for s in batch
@@ -294,12 +294,12 @@ def _read(engine: OcrEngine, images: list[Image]) -> list[str | BaseException]:
     """Read `images` in one batch; on failure, one by one to isolate the bad one."""
     try:
         return list(engine.read_batch(images))
-    except Exception:  # noqa: BLE001 - retried per image below, errors recorded per row
+    except Exception:  # retried per image below, errors recorded per row
         out: list[str | BaseException] = []
         for image in images:
             try:
                 out.append(engine(image))
-            except Exception as err:  # noqa: BLE001 - recorded in the row's error column
+            except Exception as err:  # recorded in the row's error column
                 out.append(err)
         return out
 
@@ -340,7 +340,7 @@ def _failed_sample(
         sample_id, text = sample_label(suite, index)
         per_draw = count_samples(suite) // len(suite.draw_seeds)
         seed = suite.draw_seeds[index // per_draw]
-    except Exception:  # noqa: BLE001 - the labels themselves failed; keep the index
+    except Exception:  # the labels themselves failed; keep the index
         sample_id, text = f"{suite.name}-{index:05d}", ""
     sample = Sample(index=index, sample_id=sample_id, text=text, style="",
                     source="", sharp=None, blurred=np.zeros((1, 1), np.float32), psf=None,
@@ -360,7 +360,7 @@ def _run_chunk(indices: Sequence[int]) -> list[tuple[int, list[dict[str, Any]]]]
     for index in indices:
         try:
             samples.append(build_sample(suite, index))
-        except Exception as err:  # noqa: BLE001 - recorded, the run goes on
+        except Exception as err:  # recorded, the run goes on
             failed[index] = _failed_sample(suite, index, err)
     external = _external_jobs(suite, samples)
     planned: list[tuple[Sample, list[_Job]]] = []

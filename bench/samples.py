@@ -264,7 +264,7 @@ def _sample(
     index: int,
     sample_id: str,
     text: str,
-    style: str,  # noqa: PLR0913
+    style: str,
     source: str,
     sharp: Image | None,
     blurred: Image,

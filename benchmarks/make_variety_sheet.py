@@ -11,9 +11,10 @@ from the repository root::
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
+from typing import Annotated
 
+import typer
 from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFont
 
@@ -26,6 +27,7 @@ ROWS = 5
 GAP = 6
 CAPTION = 13
 SEED = 6
+OUT = Path("datasets/samples/plates_variety.png")
 
 
 def _caption(sample: PlateSample) -> str:
@@ -54,12 +56,8 @@ def _samples() -> list[PlateSample]:
     return schemes + list(variety)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--out", type=Path, default=Path("datasets/samples/plates_variety.png")
-    )
-    args = parser.parse_args()
+def main(out: Annotated[Path, typer.Option(help="PNG to write.")] = OUT) -> None:
+    """Render the sample sheet of variety-preset plates."""
     samples = _samples()
     cell_w = max(s.image.shape[1] for s in samples) + GAP
     cell_h = max(s.image.shape[0] for s in samples) + CAPTION + GAP
@@ -70,9 +68,9 @@ def main() -> None:
         x, y = (i % COLUMNS) * cell_w, (i // COLUMNS) * cell_h
         sheet.paste(PILImage.fromarray(to_uint8(sample.image)), (x, y))
         draw.text((x, y + sample.image.shape[0] + 1), _caption(sample), "black", face)
-    sheet.quantize(128, dither=PILImage.Dither.NONE).save(args.out, optimize=True)
-    print(f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} KB)")
+    sheet.quantize(128, dither=PILImage.Dither.NONE).save(out, optimize=True)
+    print(f"wrote {out} ({out.stat().st_size / 1024:.0f} KB)")
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

@@ -1,13 +1,17 @@
 """Configuration dataclasses for synthesis, models, training and tiling.
 
 Every tunable of the `deblur` package lives here, validated once in ``__post_init__``.
-Files are read only at the CLI boundary through ``from_dict``; unknown keys are errors.
+Files are read only at the CLI boundary through :func:`from_dict`, the typed loader
+both packages use; unknown keys are errors.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import types
+import typing
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, TypeVar
 
 __all__ = [
@@ -24,64 +28,211 @@ __all__ = [
     "BLUR_KINDS",
     "ARCHITECTURES",
     "GUIDES",
+    "LOSSES",
+    "PlateStyle",
+    "PlateScheme",
+    "PlatePreset",
+    "BlurKind",
+    "Arch",
+    "Guide",
+    "Loss",
+    "Distribute",
 ]
 
 T = TypeVar("T")
 
-PLATE_STYLES = ("uk", "eu", "us", "cn", "br", "br_old")
+
+class PlateStyle(str, Enum):
+    """Plate styles of synthetic plates (``PlateConfig.style`` also takes "any")."""
+
+    uk = "uk"
+    eu = "eu"
+    us = "us"
+    cn = "cn"
+    br = "br"
+    br_old = "br_old"
+
+
+class PlateScheme(str, Enum):
+    """Plate and text colour schemes of ``PlateConfig.scheme`` (besides "auto")."""
+
+    black_on_white = "black_on_white"
+    black_on_yellow = "black_on_yellow"
+    red_on_white = "red_on_white"
+    white_on_blue = "white_on_blue"
+    white_on_green = "white_on_green"
+    white_on_black = "white_on_black"
+    yellow_on_black = "yellow_on_black"
+    black_on_grey = "black_on_grey"
+    white_on_red = "white_on_red"
+
+
+class PlatePreset(str, Enum):
+    """Named presets of :meth:`PlateConfig.preset`."""
+
+    classic = "classic"
+    variety = "variety"
+
+
+class BlurKind(str, Enum):
+    """PSF families of :class:`BlurConfig`."""
+
+    seed2017 = "seed2017"
+    linear = "linear"
+    trajectory = "trajectory"
+    shake = "shake"
+    defocus = "defocus"
+    gaussian = "gaussian"
+    none = "none"
+
+
+class Arch(str, Enum):
+    """Architectures of :class:`ModelConfig`."""
+
+    plain15 = "plain15"
+    res15 = "res15"
+    unet = "unet"
+
+
+class Guide(str, Enum):
+    """Guide images of :class:`ModelConfig`."""
+
+    none = "none"
+    blind_wiener = "blind_wiener"
+    gated_wiener = "gated_wiener"
+
+
+class Loss(str, Enum):
+    """Pixel losses of :class:`TrainConfig`."""
+
+    mse = "mse"
+    l1 = "l1"
+    charbonnier = "charbonnier"
+
+
+class Distribute(str, Enum):
+    """How :func:`deblur.train.train` spreads a step over devices."""
+
+    none = "none"
+    mirrored = "mirrored"
+
+
+PLATE_STYLES = tuple(s.value for s in PlateStyle)
 CLASSIC_STYLES = ("uk", "eu", "us")
-PLATE_SCHEMES = (
-    "black_on_white",
-    "black_on_yellow",
-    "red_on_white",
-    "white_on_blue",
-    "white_on_green",
-    "white_on_black",
-    "yellow_on_black",
-    "black_on_grey",
-    "white_on_red",
-)
-PLATE_PRESETS = ("classic", "variety")
-BLUR_KINDS = (
-    "seed2017",
-    "linear",
-    "trajectory",
-    "shake",
-    "defocus",
-    "gaussian",
-    "none",
-)
-ARCHITECTURES = ("plain15", "res15", "unet")
-GUIDES = ("none", "blind_wiener", "gated_wiener")
+PLATE_SCHEMES = tuple(s.value for s in PlateScheme)
+PLATE_PRESETS = tuple(p.value for p in PlatePreset)
+BLUR_KINDS = tuple(k.value for k in BlurKind)
+ARCHITECTURES = tuple(a.value for a in Arch)
+GUIDES = tuple(g.value for g in Guide)
+LOSSES = tuple(loss.value for loss in Loss)
 
 
-def from_dict(cls: type[T], data: dict[str, Any]) -> T:  # Any: parsed JSON/TOML values
-    """Build dataclass `cls` from a mapping, rejecting unknown keys.
+def from_dict(cls: type[T], data: object) -> T:
+    """Build the config dataclass `cls` from a parsed JSON or TOML mapping.
 
-    Lists become tuples and nested ``BlurConfig`` mappings are converted.
+    The one typed loader of both packages (``bench.config`` uses it too): every value
+    must fit its field's type hint, lists become tuples, and mappings (or lists of
+    mappings) for fields typed as config dataclasses are built recursively, such as
+    ``TrainConfig.degradations``. Each class still validates its values in
+    ``__post_init__``.
+
+    Parameters
+    ----------
+    cls : type
+        A dataclass.
+    data : mapping
+        Field names to values.
+
+    Returns
+    -------
+    cls instance
 
     Raises
     ------
     ValueError
-        If `data` has a key that `cls` does not define.
+        If `data` is not a mapping, has a key `cls` does not define, lacks a required
+        key, or a value does not fit the field's type (the message names the class,
+        the field, the expected type and the value).
+
+    Examples
+    --------
+    >>> from_dict(TileConfig, {"tile": 128, "overlap": 16})
+    TileConfig(tile=128, overlap=16, batch=8, max_pixels=1048576)
+    >>> from_dict(TileConfig, {"tile": "128"})
+    Traceback (most recent call last):
+    ...
+    ValueError: TileConfig.tile must be int, got '128'
     """
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    if not isinstance(data, dict):
+        raise ValueError(f"{cls.__name__} must be a mapping, got {data!r}")
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    names = {f.name for f in fields}
     unknown = sorted(set(data) - names)
     if unknown:
         raise ValueError(
             f"unknown {cls.__name__} keys {unknown}; expected some of {sorted(names)}"
         )
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        if key == "degradations":
-            value = tuple(
-                v if isinstance(v, BlurConfig) else from_dict(BlurConfig, v)
-                for v in value
+    hints = typing.get_type_hints(cls)
+    values = {key: _convert(value, hints[key]) for key, value in data.items()}
+    for key, value in values.items():
+        if not _matches(value, hints[key]):
+            raise ValueError(
+                f"{cls.__name__}.{key} must be {_describe(hints[key])}, got {value!r}"
             )
-        elif isinstance(value, list):
-            value = tuple(value)
-        values[key] = value
+    required = [
+        f.name
+        for f in fields
+        if f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+        and f.name not in values
+    ]
+    if required:
+        raise ValueError(f"{cls.__name__} is missing the required keys {required}")
     return cls(**values)
+
+
+def _convert(value: object, hint: Any) -> object:  # Any: a typing annotation
+    """Lists to tuples, and mappings to the config dataclass that `hint` names."""
+    for arg in _union_args(hint):
+        if dataclasses.is_dataclass(arg) and isinstance(value, dict):
+            return from_dict(arg, value)  # type: ignore[arg-type]
+        if typing.get_origin(arg) is tuple and isinstance(value, (list, tuple)):
+            item = typing.get_args(arg)[0]
+            return tuple(_convert(v, item) for v in value)
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _union_args(hint: Any) -> tuple[Any, ...]:  # Any: a typing annotation
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return typing.get_args(hint)
+    return (hint,)
+
+
+def _matches(value: object, hint: Any) -> bool:  # Any: a typing annotation
+    """Whether a parsed value fits a dataclass field annotation."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_matches(value, arg) for arg in typing.get_args(hint))
+    if origin is tuple:
+        (item, *_) = typing.get_args(hint)
+        return isinstance(value, tuple) and all(_matches(v, item) for v in value)
+    if hint is type(None):
+        return value is None
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint)
+
+
+def _describe(hint: Any) -> str:  # Any: a typing annotation
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return " or ".join(_describe(arg) for arg in typing.get_args(hint))
+    if typing.get_origin(hint) is tuple:
+        return f"a list of {_describe(typing.get_args(hint)[0])}"
+    if hint is type(None):
+        return "absent"
+    return "a mapping" if dataclasses.is_dataclass(hint) else hint.__name__
 
 
 def _check_range(name: str, value: float, low: float, high: float) -> None:
@@ -425,7 +576,7 @@ class TrainConfig:
     batch : int
         Patches per step.
     patch : tuple of (int, int)
-        Patch (height, width) in pixels.
+        Patch (height, width) in pixels (``deblur train --patch`` takes WxH).
     lr : float
         Peak learning rate (cosine decay to 1% after a short warm-up).
     loss : {"mse", "l1", "charbonnier"}
@@ -490,10 +641,8 @@ class TrainConfig:
             raise ValueError(f"patch must be (height, width) >= 8, got {self.patch}")
         if not 0 < self.lr < 1:
             raise ValueError(f"lr must be in (0, 1), got {self.lr}")
-        if self.loss not in ("mse", "l1", "charbonnier"):
-            raise ValueError(
-                f"loss must be 'mse', 'l1' or 'charbonnier', got {self.loss!r}"
-            )
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss must be one of {LOSSES}, got {self.loss!r}")
         if self.edge_weight < 0:
             raise ValueError(f"edge_weight must be >= 0, got {self.edge_weight}")
         if not 0 < self.val_fraction < 1:

@@ -112,7 +112,7 @@ def linear_psf(length: float, angle: float) -> PSF:
     Examples
     --------
     >>> k = linear_psf(5, 0)
-    >>> k.shape, round(k.sum(), 6), int((k > 0).sum())
+    >>> k.shape, round(float(k.sum()), 6), int((k > 0).sum())
     ((5, 5), 1.0, 5)
     """
     if length < 1:
@@ -339,7 +339,7 @@ def defocus_psf(diameter: float) -> PSF:
 
     Examples
     --------
-    >>> round(defocus_psf(5).sum(), 6)
+    >>> round(float(defocus_psf(5).sum()), 6)
     1.0
     """
     if diameter < 1:
@@ -360,7 +360,7 @@ def gaussian_psf(sigma: float) -> PSF:
     Examples
     --------
     >>> k = gaussian_psf(1.0)
-    >>> k.shape, round(k.sum(), 6)
+    >>> k.shape, round(float(k.sum()), 6)
     ((7, 7), 1.0)
     """
     if sigma <= 0:

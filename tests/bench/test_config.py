@@ -21,7 +21,7 @@ def test_available_suites_ships_the_five() -> None:
     assert {"smoke", "default", "seed", "real", "blind"} <= set(available_suites())
 
 
-@pytest.mark.parametrize("name", ["smoke", "default", "seed", "real", "blind"])
+@pytest.mark.parametrize("name", available_suites())
 def test_load_suite_shipped(name: str) -> None:
     suite = load_suite(name)
     assert suite.name == name
@@ -117,6 +117,55 @@ def test_bench_config_overrides() -> None:
         BenchConfig(suite=suite, workers=0)
     with pytest.raises(ValueError, match="examples"):
         BenchConfig(suite=suite, examples=-1)
+
+
+BASE = 'name = "x"\ncount = 2\nocr = ["tesseract"]\n'
+
+
+@pytest.mark.parametrize(
+    ("extra", "match"),
+    [
+        ("bogus = 1", r"unknown SuiteConfig keys \['bogus'\]"),
+        ("seed = 1.5", "SuiteConfig.seed must be int, got 1.5"),
+        ("seed = -1", "seed must be >= 0, got -1"),
+        ('plate_width = "96"', "SuiteConfig.plate_width must be int, got '96'"),
+        ('styles = "uk"', "SuiteConfig.styles must be a list of str"),
+        ("o_equals_zero = 1", "o_equals_zero must be bool, got 1"),
+        ("folder = 7", "SuiteConfig.folder must be str or absent, got 7"),
+        ("blur = 3", "blur must be a table, got 3"),
+        ('candidates = "identity"', "candidates must be a list"),
+        ("candidates = []", "candidates must not be empty"),
+        ("candidates = [3]", "candidate must be a string or a table, got 3"),
+        ('candidates = [{name = "identity", evry = 2}]', r"CandidateConfig keys"),
+        ('[blur]\nlengths = ["a"]', "BlurGrid.lengths must be a list of float"),
+        ("[blur]\nlengths = [0]", r"blur lengths must be in \[1, 512\]"),
+        ('[blur]\nangle = "sideways"', "BlurGrid.angle must be float or absent"),
+        ("[blur]\nnoise = nan", "blur noise must be in"),
+        ("[ocr_settings]\nheight = true", "OcrConfig.height must be int, got True"),
+        ("= broken", "invalid TOML"),
+    ],
+)
+def test_load_suite_bad_values_name_file_and_field(
+    tmp_path: Path, extra: str, match: str
+) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(BASE + extra + "\n")
+    with pytest.raises(ValueError, match=f"bad.toml: .*{match}"):
+        load_suite(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (b"\xff\xfename = 1", "not valid UTF-8"),
+        (b"", "SuiteConfig is missing the required keys"),
+    ],
+)
+def test_load_suite_bad_file(tmp_path: Path, content: bytes, match: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=f"bad.toml: {match}"):
+        load_suite(path)
 
 
 def test_suite_accepts_every_deblur_plate_style() -> None:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+from pathlib import Path
 
 import pytest
 
@@ -81,6 +83,45 @@ def test_from_dict_roundtrip_and_unknown_keys() -> None:
     assert from_dict(TrainConfig, data) == cfg
     with pytest.raises(ValueError, match="unknown TrainConfig keys"):
         from_dict(TrainConfig, {"steps": 3, "epochs": 2})
+
+
+CONFIG_FILES = sorted(
+    (Path(__file__).parents[2] / "benchmarks" / "configs").glob("*.json")
+)
+
+
+@pytest.mark.parametrize("path", CONFIG_FILES, ids=lambda p: p.name)
+def test_from_dict_loads_every_shipped_training_config(path: Path) -> None:
+    cfg = from_dict(TrainConfig, json.loads(path.read_text()))
+    assert all(isinstance(d, BlurConfig) for d in cfg.degradations)
+    assert isinstance(cfg.patch, tuple) and len(cfg.patch) == 2
+
+
+@pytest.mark.parametrize(
+    ("data", "match"),
+    [
+        ({"steps": "10"}, r"TrainConfig.steps must be int, got '10'"),
+        ({"steps": True}, r"TrainConfig.steps must be int, got True"),
+        ({"patch": [48, "x"]}, r"TrainConfig.patch must be a list of int"),
+        ({"max_cpu_s": "1"}, r"TrainConfig.max_cpu_s must be float or absent"),
+        ({"degradations": [{"kind": 3}]}, r"BlurConfig.kind must be str, got 3"),
+        ({"degradations": [{"spin": 1}]}, r"unknown BlurConfig keys \['spin'\]"),
+    ],
+)
+def test_from_dict_checks_types_naming_class_and_field(
+    data: dict[str, object], match: str
+) -> None:
+    with pytest.raises(ValueError, match=match):
+        from_dict(TrainConfig, data)
+
+
+def test_from_dict_refuses_a_non_mapping_and_missing_required_keys() -> None:
+    from bench.config import CandidateConfig
+
+    with pytest.raises(ValueError, match="TrainConfig must be a mapping, got 3"):
+        from_dict(TrainConfig, 3)
+    with pytest.raises(ValueError, match=r"missing the required keys \['name'\]"):
+        from_dict(CandidateConfig, {"every": 2})
 
 
 def test_plate_config_classic_preset_is_the_default() -> None:

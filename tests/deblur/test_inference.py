@@ -9,9 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image as PILImage
+from typer.testing import CliRunner
 
 keras = pytest.importorskip("keras")
 
+from deblur.cli import app  # noqa: E402
 from deblur.config import ModelConfig, TileConfig  # noqa: E402
 from deblur.inference import (  # noqa: E402
     KerasDeblurrer,
@@ -21,6 +23,8 @@ from deblur.inference import (  # noqa: E402
     resolve_model,
 )
 from deblur.models import build_model  # noqa: E402
+
+runner = CliRunner()
 
 TINY = ModelConfig(arch="unet", width=4, depth=2, blocks=(1, 1, 1))
 
@@ -275,3 +279,64 @@ def test_onnx_deblurrer_threads_set_the_session() -> None:
     assert one._session.get_session_options().intra_op_num_threads == 1  # type: ignore[attr-defined]
     with pytest.raises(ValueError, match="threads must be >= 0"):
         load("default", threads=-1)
+
+
+def test_large_valid_image_runs_through_tiles(tiny_model_path: Path) -> None:
+    tiles = TileConfig(tile=64, overlap=8, max_pixels=0)
+    deblurrer = load(tiny_model_path, tile=tiles)
+    calls: list[tuple[int, ...]] = []
+    predict = deblurrer.predict_batch  # type: ignore[attr-defined]
+
+    def spy(batch: np.ndarray) -> np.ndarray:
+        calls.append(batch.shape)
+        return predict(batch)  # type: ignore[no-any-return]
+
+    deblurrer.predict_batch = spy  # type: ignore[attr-defined]
+    image = np.random.default_rng(1).random((150, 260), dtype=np.float32)
+    restored = deblurrer(image)
+    assert restored.shape == image.shape and np.isfinite(restored).all()
+    assert sum(shape[0] for shape in calls) == 3 * 5  # a 3 x 5 grid of 64px tiles
+
+
+def _lambda_model(marker: Path) -> keras.Model:
+    # The marker path is a constant inside the lambda's own code (no closure), so
+    # the saved bytecode alone creates the marker when it runs.
+    code = f"lambda x: (__import__('pathlib').Path({str(marker)!r}).touch(), x)[1]"
+    inputs = keras.Input((None, None, 1))
+    return keras.Model(inputs, keras.layers.Lambda(eval(code))(inputs))
+
+
+def test_lambda_model_is_refused_and_never_executed(tmp_path: Path) -> None:
+    marker = tmp_path / "executed"
+    path = tmp_path / "lambda.keras"
+    _lambda_model(marker).save(path)
+    marker.unlink()  # building the model ran the lambda once
+    with pytest.raises(ValueError, match=r"lambda.keras: cannot load Keras model"):
+        load_keras_model(path)
+    assert not marker.exists()
+    result = runner.invoke(app, ["run", "--model", str(path), str(tmp_path), "o"])
+    assert result.exit_code == 2 and "lambda.keras" in result.output
+    assert not marker.exists()
+    # the test can fail: loading unsafely does run the code
+    keras.saving.load_model(path, safe_mode=False)(np.zeros((1, 4, 4, 1), np.float32))
+    assert marker.exists()
+
+
+def test_model_naming_an_arbitrary_callable_is_refused(
+    tiny_model_path: Path, tmp_path: Path
+) -> None:
+    marker = tmp_path / "executed"
+    path = tmp_path / "evil.keras"
+    config = {
+        "module": "subprocess",
+        "class_name": "Popen",
+        "config": {"args": ["touch", str(marker)]},
+        "registered_name": None,
+    }
+    with zipfile.ZipFile(tiny_model_path) as src, zipfile.ZipFile(path, "w") as dst:
+        dst.writestr("metadata.json", src.read("metadata.json"))
+        dst.writestr("config.json", json.dumps(config))
+        dst.writestr("model.weights.h5", src.read("model.weights.h5"))
+    with pytest.raises(ValueError, match="evil.keras: cannot load Keras model"):
+        load(path)
+    assert not marker.exists()
