@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deblur.inference import first_line
-from deblur.io import IMAGE_SUFFIXES, read_image_native, write_image_native
+from deblur.io import (
+    IMAGE_SUFFIXES,
+    output_format,
+    read_image_native,
+    write_image_native,
+)
 from deblur.types import Deblurrer
 
 __all__ = [
@@ -82,9 +87,10 @@ def plan_jobs(
         An image file, or a folder of images (suffixes :data:`deblur.io.IMAGE_SUFFIXES`; hidden
         and other files are ignored).
     target : path-like
-        For a file source: the output file, or an existing folder to write it into
-        under the same name. For a folder source: the output folder (created); relative
-        paths are kept.
+        For a file source: the output file, whose extension picks the written format
+        (:func:`deblur.io.output_format`), or a folder to write it into under the same
+        name: an existing folder, or any path ending in ``/`` (created). For a folder
+        source: the output folder (created); relative paths are kept.
     recursive : bool
         Also restore images in sub-folders of a folder source.
 
@@ -99,13 +105,19 @@ def plan_jobs(
         If `source` does not exist.
     ValueError
         If an output would overwrite an input, or `target` is the input folder (or
-        inside it when `recursive`), or a folder source goes to an existing file.
+        inside it when `recursive`), or a folder source goes to an existing file, or a
+        file target has an unknown image extension.
     """
+    as_folder = os.fspath(target).endswith(("/", os.sep))
     source, target = Path(source), Path(target)
     if not source.exists():
         raise FileNotFoundError(f"input not found: {source}")
     if source.is_file():
-        out = target / source.name if target.is_dir() else target
+        if as_folder and target.exists() and not target.is_dir():
+            raise ValueError(f"output {target} is a file, not a folder")
+        into = as_folder or target.is_dir()
+        out = target / source.name if into else target
+        output_format(out)
         jobs = [Job(source=source, target=out)]
     else:
         if target.exists() and not target.is_dir():
@@ -138,8 +150,8 @@ def deblur_jobs(
 
     Unreadable or unwritable files give a ``failed`` result and the others go on;
     existing targets are ``skipped`` unless `overwrite`. Outputs keep the source's
-    format, size and layout (see :func:`deblur.io.read_image_native`) and are written
-    atomically.
+    size and layout (see :func:`deblur.io.read_image_native`), take the format their
+    extension names and are written atomically.
     """
     for job in jobs:
         start = time.perf_counter()

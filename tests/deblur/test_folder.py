@@ -118,3 +118,62 @@ def test_plan_jobs_refuses_to_write_over_inputs(tmp_path: Path) -> None:
         plan_jobs(src, src / "out", recursive=True)
     with pytest.raises(FileNotFoundError, match="input not found"):
         plan_jobs(tmp_path / "missing", tmp_path / "out")
+
+
+def test_plan_jobs_file_into_folder_when_target_ends_in_slash_or_exists(
+    tmp_path: Path,
+) -> None:
+    src = tmp_path / "plate.png"
+    PILImage.fromarray(np.zeros((8, 8), np.uint8)).save(src)
+    fresh = tmp_path / "fresh"
+    [job] = plan_jobs(src, f"{fresh}/")
+    assert job.target == fresh / "plate.png"
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    [job] = plan_jobs(src, existing)
+    assert job.target == existing / "plate.png"
+    [result] = list(deblur_folder(src, f"{fresh}/", deblurrer=SHARPEN))
+    assert result.status == "written" and (fresh / "plate.png").is_file()
+    (tmp_path / "afile").write_bytes(b"x")
+    with pytest.raises(ValueError, match="is a file, not a folder"):
+        plan_jobs(src, f"{tmp_path / 'afile'}/")
+
+
+@pytest.mark.parametrize("name", ["out", "out.txt", "out.png.bak"])
+def test_plan_jobs_refuses_unknown_output_extension(tmp_path: Path, name: str) -> None:
+    src = tmp_path / "plate.png"
+    PILImage.fromarray(np.zeros((8, 8), np.uint8)).save(src)
+    with pytest.raises(ValueError, match="unknown image extension") as info:
+        plan_jobs(src, tmp_path / name)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "pil_format", "mode"),
+    [("out.jpg", "JPEG", "RGB"), ("out.webp", "WEBP", "RGBA"),
+     ("out.png", "PNG", "RGBA"), ("out.BMP", "BMP", "RGB")],
+)  # fmt: skip
+def test_deblur_folder_writes_the_format_of_the_target_extension(
+    tmp_path: Path, name: str, pil_format: str, mode: str
+) -> None:
+    src = tmp_path / "plate.png"  # an RGBA PNG: alpha is kept only where it fits
+    rgba = np.random.default_rng(1).integers(0, 255, (16, 24, 4), np.uint8)
+    PILImage.fromarray(rgba).save(src)
+    [result] = list(deblur_folder(src, tmp_path / name, deblurrer=SHARPEN))
+    assert result.status == "written"
+    with PILImage.open(tmp_path / name) as written:
+        assert (written.format, written.mode, written.size) == (
+            pil_format,
+            mode,
+            (24, 16),
+        )
+
+
+def test_deblur_folder_16_bit_source_to_jpeg_is_8_bit_gray(tmp_path: Path) -> None:
+    src = tmp_path / "deep.png"
+    PILImage.fromarray(np.full((16, 24), 40000, np.uint16)).save(src)
+    [result] = list(deblur_folder(src, tmp_path / "deep.jpg", deblurrer=SHARPEN))
+    assert result.status == "written"
+    with PILImage.open(tmp_path / "deep.jpg") as written:
+        assert (written.format, written.mode) == ("JPEG", "L")
+        assert abs(int(np.asarray(written).mean()) - round(40000 / 257)) <= 1
