@@ -53,3 +53,13 @@ def test_cli_known_error_exit_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     result = runner.invoke(app, ["report", str(tmp_path / "missing")])
     assert result.exit_code == 2
+
+
+def test_cli_run_prints_its_folder_and_how_to_resume(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["run", "--suite", str(_suite_file(tmp_path)),
+                                 "--out", str(out), "--examples", "0"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    first = result.output.splitlines()[0]
+    assert first == f"run folder: {out} (if interrupted, resume it with --out {out})"
+    assert "eta" in result.output  # the progress bar's time-remaining column
