@@ -36,9 +36,8 @@ import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +46,7 @@ import pandas as pd
 
 from bench import metrics
 from bench.config import BenchConfig, CandidateConfig, SuiteConfig
+from bench.lifetime import process_pool
 from bench.ocr import OcrEngine, get_ocr, normalize_plate_text
 from bench.samples import Sample, build_sample, count_samples
 from deblur.io import atomic_write_bytes, to_gray, write_image
@@ -444,11 +444,8 @@ def _execute(cfg: BenchConfig, suite: SuiteConfig, pending: list[int], out: Path
         for chunk in chunks:
             yield _run_chunk(chunk)
         return
-    context = get_context("spawn")
-    with ProcessPoolExecutor(
-        max_workers=cfg.workers, mp_context=context,
-        initializer=_init_worker, initargs=init,
-    ) as pool:  # fmt: skip
+    # Workers (and their tesseract processes) die with this process, even by kill -9.
+    with process_pool(cfg.workers, initializer=_init_worker, initargs=init) as pool:
         futures = [pool.submit(_run_chunk, chunk) for chunk in chunks]
         try:
             for future in as_completed(futures):
