@@ -53,11 +53,19 @@ _SMOOTH = 0.7  # sigma (px) of the Gaussian that favours broad valleys over lone
 
 @dataclass(frozen=True)
 class PsfEstimate:
-    """An estimated linear blur: its length (px), angle (degrees) and kernel."""
+    """An estimated linear blur: its length (px), angle (degrees) and kernel.
+
+    ``strength`` says how clearly the image shows that blur: how far the cepstral
+    valley lies below the median of the searched cepstrum, in robust standard
+    deviations (1.4826 x the median absolute deviation). Sharp photo regions score
+    about 3-9, linear blurs of 5 px or more about 8-30 on 256 px regions
+    (:data:`deblur.config.TileConfig.pass_through` is set from these measurements).
+    """
 
     length: float
     angle: float
     psf: PSF
+    strength: float = math.nan
 
 
 def estimate_linear_psf(
@@ -87,7 +95,8 @@ def estimate_linear_psf(
     -------
     PsfEstimate
         Length, angle in [0, 180) (same convention as
-        :func:`deblur.synth.kernels.linear_psf`) and the matching kernel.
+        :func:`deblur.synth.kernels.linear_psf`), the matching kernel and the valley's
+        strength (0 on a flat image).
 
     Raises
     ------
@@ -145,7 +154,19 @@ def estimate_linear_psf(
     length = min(max(math.hypot(dx, dy), min_length), max_length)
     angle = math.degrees(math.atan2(-dy, dx)) % 180.0
     angle = 0.0 if angle >= 180.0 else angle  # -1e-15 % 180 == 180.0
-    return PsfEstimate(length=length, angle=angle, psf=linear_psf(length, angle))
+    return PsfEstimate(
+        length=length,
+        angle=angle,
+        psf=linear_psf(length, angle),
+        strength=_strength(cepstrum[mask], float(cepstrum[row, col])),
+    )
+
+
+def _strength(searched: np.ndarray, valley: float) -> float:
+    """Depth of `valley` below the median of `searched`, in robust standard deviations."""
+    median = float(np.median(searched))
+    spread = 1.4826 * float(np.median(np.abs(searched - median)))
+    return (median - valley) / spread if spread > 0 else 0.0
 
 
 def _vertex(values: np.ndarray) -> float:

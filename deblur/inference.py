@@ -9,6 +9,7 @@ Restoring files and folders (``deblur run``) lives in :mod:`deblur.folder`.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.resources
 import json
 import logging
@@ -23,6 +24,7 @@ from numpy.typing import NDArray
 
 from deblur.config import TileConfig
 from deblur.io import to_gray
+from deblur.registry import get_deblurrer
 from deblur.tiling import pad_to, predict_seed_tiling, predict_tiled
 from deblur.types import Deblurrer, Image, check_image
 
@@ -37,12 +39,24 @@ __all__ = [
     "MIN_SIDE",
     "model_multiple",
     "first_line",
+    "blur_weight",
+    "direction_ratio",
+    "direction_weight",
+    "DIRECTION_RATIO",
+    "GUIDE_BALANCE",
+    "GUIDE_MAX_LENGTH",
 ]
 
 logger = logging.getLogger(__name__)
 
 MIN_SIDE = 16
 """Images smaller than this in either dimension are edge-padded before the model."""
+
+GUIDE_BALANCE = 0.01
+"""Wiener balance of a guided model's guide (the ``blind_wiener`` default)."""
+
+GUIDE_MAX_LENGTH = 40.0
+"""Longest blur (px) the guide's estimate searches (the ``blind_wiener`` default)."""
 
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
@@ -64,11 +78,18 @@ class ModelDeblurrer:
         Predict with the 2017 stride-1 40x20 tiling (:func:`predict_seed_tiling`).
     guided : bool
         The model takes ``2 * channels`` inputs: the image and its blind Wiener
-        restoration (``ModelConfig.guide == "blind_wiener"``), estimated once on the
-        whole image before tiling.
+        restoration (``ModelConfig.guide == "blind_wiener"``), made region by region.
 
     Notes
     -----
+    Restoration is local. An image that fits in one ``tile.tile`` square (a plate) is
+    one region; a larger one (a camera frame) is cut into overlapping tiles, each
+    restored by :meth:`restore_regions` with its own blur estimate and guide, and the
+    tiles are blended by :func:`deblur.tiling.predict_tiled`'s window. A frame's blur
+    differs from place to place (the car moves, the background does not), and regions
+    without measurable motion blur are passed through (``tile.pass_through``), so a
+    sharp frame comes back nearly unchanged.
+
     A 1-channel model on an RGB(A) image restores the BT.601 luminance ``Y`` and returns
     ``rgb + (clip(Y_restored) - Y)`` for every colour channel. A 3-channel model on a gray
     image runs on the gray replicated three times and returns the luminance of the
@@ -116,16 +137,70 @@ class ModelDeblurrer:
         return out[:, :height, :width, :]
 
     def _restore(self, planes: NDArray[np.float32]) -> NDArray[np.float32]:
-        if self.guided:
-            from deblur.registry import get_deblurrer
-
-            guide = get_deblurrer("blind_wiener")(planes)
-            planes = np.concatenate([planes, guide], axis=2)
         if self.seed_tiling:
+            if self.guided:
+                guide = get_deblurrer("blind_wiener")(planes)
+                planes = np.concatenate([planes, guide], axis=2)
             out = predict_seed_tiling(self.predict_batch, planes)
-        else:
-            out = predict_tiled(self.predict_batch, planes, cfg=self.tile)
-        return out[..., : self.channels]
+            return out[..., : self.channels]
+        height, width = planes.shape[:2]
+        if height <= self.tile.tile and width <= self.tile.tile:
+            return self.restore_regions(planes[None], pass_through=None)[0]
+        regions = dataclasses.replace(self.tile, max_pixels=0)  # always by region
+        return predict_tiled(self.restore_regions, planes, cfg=regions)
+
+    def restore_regions(
+        self,
+        regions: NDArray[np.float32],
+        *,
+        pass_through: tuple[float, float] | None | str = "tile",
+    ) -> NDArray[np.float32]:
+        """Restore a ``(N, h, w, channels)`` batch of regions, each on its own.
+
+        Each region gets its own blur estimate (:func:`deblur.estimate.
+        estimate_linear_psf`, on the luminance), and a guided model its own blind
+        Wiener guide from it. With `pass_through` thresholds (``"tile"``: those of
+        ``tile.pass_through``), a region without measurable motion blur is returned
+        unchanged and skips the model: its weight is :func:`blur_weight` of the
+        estimate's strength times :func:`direction_weight`; between 0 and 1 the
+        restored and input regions are mixed. Not clipped.
+        """
+        thresholds = self.tile.pass_through if pass_through == "tile" else pass_through
+        assert not isinstance(thresholds, str)  # narrowed for mypy
+        weights = np.ones(len(regions))
+        guides = []
+        if self.guided or thresholds is not None:
+            for i, region in enumerate(regions):
+                weights[i], guide = self._examine(region, thresholds)
+                if guide is not None and weights[i] > 0:
+                    guides.append(guide)
+        out = regions.copy()
+        todo = np.flatnonzero(weights > 0)
+        if len(todo):
+            batch = regions[todo]
+            if self.guided:
+                batch = np.concatenate([batch, np.stack(guides)], axis=3)
+            restored = self.predict_batch(batch)[..., : self.channels]
+            mix = weights[todo].reshape(-1, 1, 1, 1).astype(np.float32)
+            out[todo] = mix * restored + (1 - mix) * regions[todo]
+        return out
+
+    def _examine(
+        self, region: NDArray[np.float32], thresholds: tuple[float, float] | None
+    ) -> tuple[float, NDArray[np.float32] | None]:
+        """(weight of the restoration, guide or None) of one region."""
+        from deblur.deblurrers import WienerDeblurrer
+        from deblur.estimate import estimate_linear_psf
+
+        estimate = estimate_linear_psf(region, max_length=GUIDE_MAX_LENGTH)
+        weight = 1.0
+        if thresholds is not None:
+            weight = blur_weight(estimate.strength, thresholds)
+            if weight > 0:
+                weight *= direction_weight(direction_ratio(region, estimate.angle))
+        if not (self.guided and weight > 0):
+            return weight, None
+        return weight, WienerDeblurrer(psf=estimate.psf, balance=GUIDE_BALANCE)(region)
 
     def __call__(self, image: Image) -> Image:
         """Restore `image`: same shape and dtype out, values in [0, 1]."""
@@ -286,6 +361,85 @@ class OnnxDeblurrer(ModelDeblurrer):
 
     def _run(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
         return np.asarray(self._session.run(None, {self._input: batch})[0])
+
+
+def blur_weight(strength: float, thresholds: tuple[float, float] | None) -> float:
+    """How much of a region's restoration to keep, from its blur estimate's strength.
+
+    Parameters
+    ----------
+    strength : float
+        :attr:`deblur.estimate.PsfEstimate.strength` of the region.
+    thresholds : (float, float) or None
+        ``(low, high)``: 0 at or below `low` (pass through), 1 at or above `high`,
+        linear in between; None always gives 1.
+
+    Returns
+    -------
+    float in [0, 1]
+
+    Examples
+    --------
+    >>> blur_weight(10.0, (8.0, 12.0)), blur_weight(3.0, (8.0, 12.0))
+    (0.5, 0.0)
+    """
+    if thresholds is None:
+        return 1.0
+    low, high = thresholds
+    return float(np.clip((strength - low) / (high - low), 0.0, 1.0))
+
+
+DIRECTION_RATIO = (0.5, 0.8)
+"""(full, none): a region is fully restored when the gradient energy along its estimated
+blur is at most the first fraction of the energy across it, not at all from the second
+(see :func:`direction_weight`)."""
+
+
+def direction_ratio(region: NDArray[np.float32], angle: float) -> float:
+    """Return the gradient energy along `angle` over the energy across it.
+
+    Parameters
+    ----------
+    region : (H, W) or (H, W, C) ndarray of float32
+        Image region (colour is reduced to luminance).
+    angle : float
+        Direction in degrees, as :attr:`deblur.estimate.PsfEstimate.angle`.
+
+    Returns
+    -------
+    float
+        About 1 on sharp texture, well below 1 when the region is blurred along
+        `angle` (motion blur flattens the gradient along its direction only).
+
+    Examples
+    --------
+    >>> ramp = np.tile(np.linspace(0, 1, 32, dtype=np.float32), (32, 1))
+    >>> direction_ratio(ramp, 90.0) < 1e-6 < direction_ratio(ramp, 0.0)
+    True
+    """
+    gray = to_gray(region).astype(np.float64)
+    rows, cols = np.gradient(gray)
+    theta = np.radians(angle)
+    along = np.cos(theta) * cols - np.sin(theta) * rows
+    across = np.sin(theta) * cols + np.cos(theta) * rows
+    return float(np.mean(along**2) / max(float(np.mean(across**2)), 1e-12))
+
+
+def direction_weight(ratio: float) -> float:
+    """How much restoration a :func:`direction_ratio` allows (in [0, 1]).
+
+    Measured on 256 px regions of five photos and six synthetic frames: regions whose
+    cepstral strength wrongly suggests a blur (box edges, plates, defocus) have a
+    ratio of 0.57 or more (5th percentile; median 1.3), plates blurred by 15 px 0.26.
+    1 at or below ``DIRECTION_RATIO[0]``, 0 at or above ``DIRECTION_RATIO[1]``.
+
+    Examples
+    --------
+    >>> direction_weight(0.2), direction_weight(0.65), direction_weight(1.0)
+    (1.0, 0.5, 0.0)
+    """
+    low, high = DIRECTION_RATIO
+    return float(np.clip((high - ratio) / (high - low), 0.0, 1.0))
 
 
 def first_line(err: BaseException) -> str:

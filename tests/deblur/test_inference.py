@@ -99,7 +99,8 @@ def test_keras_deblurrer_luminance_model_on_rgb_adds_luma_change(
 def test_keras_deblurrer_tiled_close_to_single_pass(gray_model: KerasDeblurrer) -> None:
     image = np.random.default_rng(3).random((64, 160), dtype=np.float32)
     tiled = KerasDeblurrer(
-        gray_model.model, tile=TileConfig(tile=64, overlap=24, max_pixels=0)
+        gray_model.model,
+        tile=TileConfig(tile=64, overlap=24, max_pixels=0, pass_through=None),
     )
     # The U-Net's channel attention pools globally, so tiles differ a little.
     assert np.abs(tiled(image) - gray_model(image)).mean() < 0.02
@@ -250,3 +251,99 @@ def test_onnx_deblurrer_threads_set_the_session() -> None:
     assert one._session.get_session_options().intra_op_num_threads == 1  # type: ignore[attr-defined]
     with pytest.raises(ValueError, match="threads must be >= 0"):
         load("default", threads=-1)
+
+
+# --- Full frames: local restoration, pass-through, plates in frames ------------------
+
+
+def _plate(style: str, seed: int) -> tuple[str, np.ndarray]:
+    from deblur.config import PlateConfig
+    from deblur.synth.plates import make_plates
+
+    plate = next(iter(make_plates(1, PlateConfig(style=style), seed)))
+    return plate.text, plate.image
+
+
+def _blur(image: np.ndarray, length: float, seed: int) -> np.ndarray:
+    from deblur.config import BlurConfig
+    from deblur.synth.degrade import make_pair
+
+    cfg = BlurConfig(kind="linear", length=(length, length), noise=(0.005, 0.005))
+    return make_pair(image, cfg, seed).blurred
+
+
+def _tile_steps(change: np.ndarray, block: int = 256) -> float:
+    """Largest difference of mean change between neighbouring block x block tiles."""
+    rows = range(0, change.shape[0], block)
+    means = np.array(
+        [[change[r : r + block, c : c + block].mean()
+          for c in range(0, change.shape[1], block)] for r in rows]
+    )  # fmt: skip
+    steps = [np.abs(np.diff(means, axis=a)).max(initial=0.0) for a in (0, 1)]
+    return float(max(steps))
+
+
+def test_blur_weight_and_direction_weight_known_answers() -> None:
+    from deblur.inference import blur_weight, direction_weight
+
+    assert [blur_weight(s, (10.0, 14.0)) for s in (3.0, 10.0, 12.0, 14.0, 30.0)] == [
+        0.0, 0.0, 0.5, 1.0, 1.0,
+    ]  # fmt: skip
+    assert blur_weight(0.0, None) == 1.0
+    assert [direction_weight(r) for r in (0.1, 0.5, 0.65, 0.8, 2.0)] == [
+        1.0, 1.0, 0.5, 0.0, 0.0,
+    ]  # fmt: skip
+
+
+def test_restore_regions_passes_sharp_regions_through_unchanged() -> None:
+    cfg = ModelConfig(
+        arch="unet", width=4, depth=2, blocks=(1, 1, 1), guide="blind_wiener"
+    )
+    keras.utils.set_random_seed(0)
+    deblurrer = KerasDeblurrer(build_model(cfg), name="guided")
+    from deblur.io import to_gray
+
+    plate = to_gray(_blur(_plate("uk", 1)[1], 15, 1))[:, :, None]
+    noise = np.random.default_rng(0).random(plate.shape, dtype=np.float32)
+    regions = np.stack([noise, plate])
+    out = deblurrer.restore_regions(regions)
+    np.testing.assert_array_equal(out[0], noise)  # no measurable blur: passed through
+    assert np.abs(out[1] - plate).mean() > 0.01  # blurred: restored (guide + model)
+    both = deblurrer.restore_regions(regions, pass_through=None)
+    assert np.abs(both[0] - noise).mean() > 0.01  # without the safety: restored too
+    np.testing.assert_allclose(both[1], out[1], atol=1e-6)
+
+
+def test_load_default_leaves_a_sharp_frame_nearly_unchanged_without_tile_steps() -> (
+    None
+):
+    from deblur.io import to_gray
+    from deblur.synth.frames import make_frame
+
+    frame = make_frame(_plate("eu", 4)[1], height=600, width=800, rng=4).image
+    change = 255.0 * (to_gray(load("default")(frame)) - to_gray(frame))
+    assert np.abs(change).mean() <= 1.5
+    assert _tile_steps(change) <= 0.5
+
+
+def test_load_default_reads_a_plate_in_a_frame_as_well_as_the_crop(
+    tesseract_binary: str,
+) -> None:
+    from bench.ocr import TesseractOcr, normalize_plate_text
+    from deblur.synth.frames import make_frame
+
+    deblurrer = load("default")
+    ocr = TesseractOcr(binary=tesseract_binary)
+    frame_reads, crop_reads = 0, 0
+    for seed, (length, style) in enumerate([(9, "uk"), (15, "us"), (21, "eu")]):
+        text, sharp = _plate(style, seed)
+        frame = make_frame(sharp, rng=seed)  # 384 x 512: restored region by region
+        blurred = _blur(frame.image, length, seed)  # the whole car moves
+        x, y, w, h = frame.box
+        crop = blurred[y : y + h, x : x + w]
+        in_frame = deblurrer(blurred)[y : y + h, x : x + w]
+        reads = ocr.read_batch([in_frame, deblurrer(crop)])
+        label = normalize_plate_text(text)
+        frame_reads += normalize_plate_text(reads[0]) == label
+        crop_reads += normalize_plate_text(reads[1]) == label
+    assert frame_reads >= crop_reads and frame_reads >= 2, (frame_reads, crop_reads)
