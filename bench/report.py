@@ -232,7 +232,7 @@ def write_report(
     by_length = _accuracy_by_length(per_sample)
     failed = int(summary["errors"].sum())
     captions = {name: caption for name, (caption, _) in figures.items()}
-    facts = _facts(per_sample, failed)
+    facts = _facts(per_sample, failed) + ["Images are whole frames: restored whole, read and scored only inside their plate box (labels.csv x,y,w,h)."] * bool((per_sample["style"] == "frame").any())  # fmt: skip  # noqa: E501
 
     markdown = [f"# {title}\n", *[f"- {f}\n" for f in facts], "\n## Summary\n\n"]
     markdown += [_markdown(table), f"\n{_LUMINANCE_NOTE}\n"]

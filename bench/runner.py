@@ -207,7 +207,8 @@ def _restore(cand: CandidateConfig, sample: Sample) -> _Job:
             raise ValueError(
                 f"restored shape {restored.shape} differs from input {sample.blurred.shape}"
             )
-        psnr, ssim = _quality(sample.sharp, restored)
+        restored = sample.in_box(restored)  # a frame is restored whole, read in its box
+        psnr, ssim = _quality(_box(sample, sample.sharp), restored)
         return _Job(condition="restored", method=cand.label, image=restored,
                     psnr=psnr, ssim=ssim, ms=ms)  # fmt: skip
     except Exception as err:  # noqa: BLE001 - one failing candidate must not stop the run
@@ -215,14 +216,19 @@ def _restore(cand: CandidateConfig, sample: Sample) -> _Job:
                     error=_error_text(err))  # fmt: skip
 
 
+def _box(sample: Sample, image: Image | None) -> Image | None:
+    return None if image is None else sample.in_box(image)
+
+
 def _jobs(suite: SuiteConfig, sample: Sample) -> list[_Job]:
     jobs: list[_Job] = []
-    if sample.sharp is not None:
-        psnr, ssim = _quality(sample.sharp, sample.sharp)
-        jobs.append(_Job(condition="sharp", method="sharp", image=sample.sharp,
+    sharp, blurred = _box(sample, sample.sharp), sample.in_box(sample.blurred)
+    if sharp is not None:
+        psnr, ssim = _quality(sharp, sharp)
+        jobs.append(_Job(condition="sharp", method="sharp", image=sharp,
                          psnr=psnr, ssim=ssim))  # fmt: skip
-    psnr, ssim = _quality(sample.sharp, sample.blurred)
-    jobs.append(_Job(condition="blurred", method="blurred", image=sample.blurred,
+    psnr, ssim = _quality(sharp, blurred)
+    jobs.append(_Job(condition="blurred", method="blurred", image=blurred,
                      psnr=psnr, ssim=ssim))  # fmt: skip
     for cand in suite.candidates:
         if sample.index % cand.every == 0:

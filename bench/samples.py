@@ -20,7 +20,23 @@ from deblur.config import BlurConfig, PlateConfig
 from deblur.io import read_image, to_float, to_uint8
 from deblur.types import PSF, Image
 
-__all__ = ["Sample", "iter_samples", "build_sample", "count_samples"]
+__all__ = [
+    "Sample",
+    "iter_samples",
+    "build_sample",
+    "count_samples",
+    "BOX_COLUMNS",
+    "FRAME_STYLE",
+]
+
+FRAME_STYLE = "frame"
+"""``Sample.style`` of a whole frame with a plate box (folders of crops: ``"real"``)."""
+
+Box = tuple[int, int, int, int]
+"""A plate box ``(x, y, w, h)`` in pixels: left, top, width, height."""
+
+BOX_COLUMNS = ("x", "y", "w", "h")
+"""Optional ``labels.csv`` columns giving the plate box of a whole camera frame."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,7 +52,8 @@ class Sample:
     text : str
         Ground-truth plate text as labelled (not normalized).
     style : str
-        Plate style (``uk``/``eu``/``us``) or ``"real"`` for folders.
+        Plate style (``uk``/``eu``/``us``), ``"real"`` for folders of crops or
+        ``"frame"`` for whole frames with a plate box.
     source : str
         ``"synthetic"`` or the folder path.
     sharp : ndarray of float32 or None
@@ -47,6 +64,10 @@ class Sample:
         The true blur kernel; None when unknown (blind) or no blur.
     blur : dict
         ``kind``, ``length``, ``angle``, ``noise`` (NaN when unknown).
+    box : (int, int, int, int) or None
+        For a whole camera frame (``labels.csv`` columns ``x,y,w,h``): the plate's box
+        ``(x, y, w, h)``. Methods restore the whole frame; only the box is read and
+        scored. None for plate crops.
     """
 
     index: int
@@ -58,6 +79,14 @@ class Sample:
     blurred: Image
     psf: PSF | None
     blur: dict[str, float | str] = field(default_factory=dict)
+    box: tuple[int, int, int, int] | None = None
+
+    def in_box(self, image: Image) -> Image:
+        """`image` (same size as `blurred`) cut to the plate box; whole without one."""
+        if self.box is None:
+            return image
+        x, y, w, h = self.box
+        return image[y : y + h, x : x + w]
 
 
 def _sample_rng(suite: SuiteConfig, index: int) -> np.random.Generator:
@@ -99,7 +128,7 @@ def _resize_width(image: Image, width: int) -> Image:
     return to_float(np.asarray(pil))
 
 
-def _folder_rows(suite: SuiteConfig) -> list[tuple[str, str]]:
+def _folder_rows(suite: SuiteConfig) -> list[tuple[str, str, Box | None]]:
     """Rows of the suite folder's ``labels.csv`` (validated; images are not opened).
 
     A missing or unreadable image fails only its own sample (in :func:`build_sample`,
@@ -122,11 +151,42 @@ def _folder_rows(suite: SuiteConfig) -> list[tuple[str, str]]:
 
 
 @functools.lru_cache(maxsize=8)
-def _labels_cached(folder: str, _stamp: object) -> tuple[tuple[str, str], ...]:
+def _labels_cached(
+    folder: str, _stamp: object
+) -> tuple[tuple[str, str, Box | None], ...]:
     from deblur.synth.dataset import load_labels
 
     rows = load_labels(folder, check_images=False)
-    return tuple((row.file, row.text) for row in rows)
+    labels = Path(folder) / "labels.csv"
+    return tuple(
+        (row.file, row.text, _box(labels, row.file, row.extra)) for row in rows
+    )
+
+
+def _box(labels: Path, file: str, extra: dict[str, str]) -> Box | None:
+    """The plate box of a row: all four of x, y, w, h, or none of them (a crop)."""
+    values = [extra.get(c, "").strip() for c in BOX_COLUMNS]
+    if not any(values):
+        return None
+    try:
+        x, y, w, h = (int(v) for v in values)
+    except ValueError:
+        x = y = w = h = -1
+    if min(x, y) < 0 or min(w, h) < 1:
+        raise ValueError(
+            f"{labels}: row {file!r}: the plate box x,y,w,h must be four integers "
+            f"(x, y >= 0; w, h >= 1) or all empty, got {','.join(values)!r}"
+        )
+    return x, y, w, h
+
+
+def _in_frame(path: Path, image: Image, box: Box) -> None:
+    x, y, w, h = box
+    if x + w > image.shape[1] or y + h > image.shape[0]:
+        raise ValueError(
+            f"{path}: plate box x={x} y={y} w={w} h={h} leaves the "
+            f"{image.shape[1]}x{image.shape[0]} image"
+        )
 
 
 def count_samples(suite: SuiteConfig) -> int:
@@ -170,32 +230,24 @@ def build_sample(suite: SuiteConfig, index: int) -> Sample:
     rows = _folder_rows(suite)
     if not 0 <= index < len(rows):
         raise IndexError(f"index must be in [0, {len(rows)}), got {index}")
-    file, text = rows[index]
-    image = _resize_width(
-        read_image(Path(suite.folder or ".") / file), suite.plate_width
-    )
+    file, text, box = rows[index]
+    path = Path(suite.folder or ".") / file
+    if box is None:
+        image = _resize_width(read_image(path), suite.plate_width)
+        style = "real"
+    else:  # a whole frame: restored whole, read and scored only inside the box
+        image = read_image(path)
+        _in_frame(path, image, box)
+        style = FRAME_STYLE
+    sharp: Image | None = image
     if suite.kind == "blind":
-        unknown: dict[str, float | str] = {
-            "kind": "unknown",
-            "length": math.nan,
-            "angle": math.nan,
-        }
-        return _sample(
-            suite,
-            index,
-            file,
-            text,
-            "real",
-            str(suite.folder),
-            None,
-            image,
-            None,
-            {**unknown, "noise": math.nan},
-        )
-    blurred, psf, params = _degrade(image, suite, index, rng)
-    return _sample(
-        suite, index, file, text, "real", str(suite.folder), image, blurred, psf, params
-    )
+        sharp, blurred, psf = None, image, None
+        params = {"kind": "unknown", "length": math.nan, "angle": math.nan,
+                  "noise": math.nan}  # fmt: skip
+    else:
+        blurred, psf, params = _degrade(image, suite, index, rng)
+    return _sample(suite, index, file, text, style, str(suite.folder), sharp, blurred,
+                   psf, params, box)  # fmt: skip
 
 
 def _sample(
@@ -209,6 +261,7 @@ def _sample(
     blurred: Image,
     psf: PSF | None,
     params: dict[str, float | str],
+    box: Box | None = None,
 ) -> Sample:
     blur: dict[str, float | str] = {
         "kind": str(params.get("kind", suite.blur.kind)),
@@ -226,6 +279,7 @@ def _sample(
         blurred=np.asarray(blurred, np.float32),
         psf=psf,
         blur=blur,
+        box=box,
     )
 
 

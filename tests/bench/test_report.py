@@ -196,3 +196,13 @@ def test_write_report_without_examples_or_gap_lengths(tmp_path: Path) -> None:
 def test_write_report_rejects_bad_frame(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="missing columns"):
         write_report(fake_frame().drop(columns="ssim"), tmp_path, title="t")
+
+
+def test_write_report_says_when_images_are_whole_frames(tmp_path: Path) -> None:
+    per_sample = fake_frame()
+    frames = per_sample.assign(style="frame")
+    crops_md = write_report(per_sample, tmp_path / "crops", title="t").read_text()
+    frames_md = write_report(frames, tmp_path / "frames", title="t").read_text()
+    line = "Images are whole frames: restored whole, read and scored only inside"
+    assert line not in crops_md
+    assert line in frames_md.split("## Summary")[0]
