@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image as PILImage
 
-from deblur.folder import deblur_folder, plan_jobs
+from deblur.folder import deblur_folder, deblur_jobs, plan_jobs
 from deblur.registry import get_deblurrer
 
 SHARPEN = get_deblurrer("unsharp_mask")  # any deblurrer that changes the pixels
@@ -177,3 +177,50 @@ def test_deblur_folder_16_bit_source_to_jpeg_is_8_bit_gray(tmp_path: Path) -> No
     with PILImage.open(tmp_path / "deep.jpg") as written:
         assert (written.format, written.mode) == ("JPEG", "L")
         assert abs(int(np.asarray(written).mean()) - round(40000 / 257)) <= 1
+
+
+class _CountingDeblurrer:
+    """Unsharp masking that records how it was called (per image or many at once)."""
+
+    name = "counting"
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def __call__(self, image: np.ndarray) -> np.ndarray:
+        self.calls.append(1)
+        return SHARPEN(image)
+
+    def restore_many(self, images: list[np.ndarray]) -> list[np.ndarray]:
+        self.calls.append(len(images))
+        return [SHARPEN(image) for image in images]
+
+
+def test_deblur_jobs_batches_equal_shapes_keeps_order_and_isolates_failures(
+    tmp_path: Path,
+) -> None:
+    rng = np.random.default_rng(2)
+    src, dst = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for i in range(5):
+        shape = (16, 48, 3) if i != 3 else (20, 40, 3)
+        PILImage.fromarray(rng.integers(0, 255, shape, np.uint8)).save(
+            src / f"p{i}.png"
+        )
+    (src / "p2.png").write_bytes(b"broken")
+    deblurrer = _CountingDeblurrer()
+    jobs = plan_jobs(src, dst)
+    results = list(deblur_jobs(jobs, deblurrer, batch=3))
+    assert [r.source.name for r in results] == [f"p{i}.png" for i in range(5)]
+    assert [r.status for r in results] == ["written"] * 2 + ["failed"] + ["written"] * 2
+    assert deblurrer.calls == [2, 1, 1]  # step 1: p0+p1 together; step 2: two shapes
+    for i in (0, 1, 3, 4):
+        with (
+            PILImage.open(dst / f"p{i}.png") as out,
+            PILImage.open(src / f"p{i}.png") as im,
+        ):
+            expected = SHARPEN(np.asarray(im, np.float32) / 255)
+            assert np.abs(np.asarray(out, np.float32) / 255 - expected).max() <= 1 / 255
+    assert all(r.seconds > 0 for r in results)
+    with pytest.raises(ValueError, match="batch must be >= 1, got 0"):
+        list(deblur_jobs(jobs, deblurrer, batch=0))

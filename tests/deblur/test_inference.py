@@ -347,3 +347,27 @@ def test_load_default_reads_a_plate_in_a_frame_as_well_as_the_crop(
         frame_reads += normalize_plate_text(reads[0]) == label
         crop_reads += normalize_plate_text(reads[1]) == label
     assert frame_reads >= crop_reads and frame_reads >= 2, (frame_reads, crop_reads)
+
+
+@pytest.mark.parametrize("which", ["gray_model", "rgb_model"])
+def test_restore_many_equals_one_by_one_and_batches_plates(
+    which: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deblurrer: KerasDeblurrer = request.getfixturevalue(which)
+    rng = np.random.default_rng(8)
+    plates = [rng.random((24, 64, 3), dtype=np.float32) for _ in range(3)]
+    single = [deblurrer(plate) for plate in plates]
+    calls: list[int] = []
+    run = deblurrer._run
+    monkeypatch.setattr(
+        deblurrer, "_run", lambda batch: calls.append(len(batch)) or run(batch)
+    )
+    many = deblurrer.restore_many(plates)
+    assert calls == [3]  # one model call for the three plates
+    for got, expected in zip(many, single, strict=True):
+        np.testing.assert_allclose(got, expected, atol=1e-5)
+    mixed = [plates[0], plates[1][:20]]  # two shapes: one by one
+    assert [m.shape for m in deblurrer.restore_many(mixed)] == [
+        (24, 64, 3),
+        (20, 64, 3),
+    ]
