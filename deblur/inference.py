@@ -3,7 +3,9 @@
 ``load("default")`` returns a :class:`~deblur.types.Deblurrer` for the shipped weights,
 a ``.keras`` file, a training run folder or an exported ``.onnx`` file. Both model
 wrappers share one image path: channel adaptation (luminance model on RGB, RGB model on
-gray, alpha kept), padding to what the model needs, and tiling for large images.
+gray, alpha kept), padding to what the model needs, and region-by-region restoration of
+images larger than a tile (camera frames), where each region gets its own blur estimate
+and guide and regions without measurable motion blur are passed through.
 Restoring files and folders (``deblur run``) lives in :mod:`deblur.folder`.
 """
 
@@ -166,8 +168,13 @@ class ModelDeblurrer:
         estimate's strength times :func:`direction_weight`; between 0 and 1 the
         restored and input regions are mixed. Not clipped.
         """
-        thresholds = self.tile.pass_through if pass_through == "tile" else pass_through
-        assert not isinstance(thresholds, str)  # narrowed for mypy
+        if isinstance(pass_through, str) and pass_through != "tile":
+            raise ValueError(
+                f"pass_through must be 'tile', None or (low, high), got {pass_through!r}"
+            )
+        thresholds = (
+            self.tile.pass_through if isinstance(pass_through, str) else pass_through
+        )
         weights = np.ones(len(regions))
         guides = []
         if self.guided or thresholds is not None:

@@ -309,6 +309,8 @@ def test_restore_regions_passes_sharp_regions_through_unchanged() -> None:
     out = deblurrer.restore_regions(regions)
     np.testing.assert_array_equal(out[0], noise)  # no measurable blur: passed through
     assert np.abs(out[1] - plate).mean() > 0.01  # blurred: restored (guide + model)
+    with pytest.raises(ValueError, match="pass_through must be 'tile', None"):
+        deblurrer.restore_regions(regions, pass_through="always")
     both = deblurrer.restore_regions(regions, pass_through=None)
     assert np.abs(both[0] - noise).mean() > 0.01  # without the safety: restored too
     np.testing.assert_allclose(both[1], out[1], atol=1e-6)
