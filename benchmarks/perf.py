@@ -372,6 +372,11 @@ Notes
   guide, and tiles without measurable motion blur skip the model. Uniform noise and the
   sharp frame are mostly such tiles; the blurred frame is the worst case, where every
   textured tile goes through the model.
+- On a shared machine every time grows with the load, the floor's too (it is measured
+  in the same run): compare runs by the ratio to the floor, not by the times. Quiet on
+  2026-11-30 (178.6 GMAC/s): a plate took 14.7 ms (7.7x its 1.9 ms floor), a folder
+  ran at 52.7 plates/s (0.10 of the floor's 526 plates/s), the 4000x3000 noise photo
+  took 18.9 s (one guide per frame then; 12.6x its 1.5 s floor).
 - "random init" rows time the architecture only (speed does not depend on the weights);
   rerun once `deblur/weights/*.keras` exist to time `load()` on the shipped files.
 """

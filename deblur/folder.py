@@ -265,8 +265,8 @@ def deblur_jobs(
                 reading = [
                     pool.submit(_read, job, overwrite) for job in steps[number + 1]
                 ]
-            todo = [item for item in loaded if item.image is not None]
-            restored = iter(_restore_all(deblurrer, [item.image for item in todo]))  # type: ignore[misc]
+            images = [item.image for item in loaded if item.image is not None]
+            restored = iter(_restore_all(deblurrer, images))
             yield from _finished(writing)
             seconds = (time.perf_counter() - start) / len(loaded)
             writing = [

@@ -150,7 +150,7 @@ def test_run_bad_files_listed_once_and_others_written(
 
 
 def test_large_valid_image_runs_through_tiles(model_path: Path) -> None:
-    tiles = TileConfig(tile=64, overlap=8, max_pixels=0)
+    tiles = TileConfig(tile=64, overlap=8, max_pixels=0, pass_through=None)
     deblurrer = load(model_path, tile=tiles)
     calls: list[tuple[int, ...]] = []
     predict = deblurrer.predict_batch  # type: ignore[attr-defined]

@@ -373,3 +373,22 @@ def test_restore_many_equals_one_by_one_and_batches_plates(
         (24, 64, 3),
         (20, 64, 3),
     ]
+
+
+def test_pooled_weights_share_evidence_only_between_agreeing_neighbours() -> None:
+    from deblur.estimate import PsfEstimate
+    from deblur.inference import pooled_weights
+    from deblur.tiling import image_tiles
+
+    tiles = image_tiles(64, 160, TileConfig(tile=64, overlap=8))  # one row of 3
+    assert [t.left for t in tiles] == [0, 56, 96]
+    blur = PsfEstimate(length=20.0, angle=30.0, psf=np.ones((1, 1)))
+    same = PsfEstimate(length=21.5, angle=33.0, psf=np.ones((1, 1)))
+    other = PsfEstimate(length=20.0, angle=80.0, psf=np.ones((1, 1)))
+    found = {(0, 0): (same, 0.0), (0, 56): (blur, 1.0), (0, 96): (other, 0.2)}
+    weights = pooled_weights(tiles, found)
+    assert weights == {(0, 0): 1.0, (0, 56): 1.0, (0, 96): 0.2}
+    far = image_tiles(64, 400, TileConfig(tile=64, overlap=8))
+    found = {(t.top, t.left): (blur, 0.0) for t in far} | {(0, 0): (blur, 1.0)}
+    weights = pooled_weights(far, found)
+    assert weights[0, 56] == 1.0 and weights[0, 112] == 0.0  # neighbours only
