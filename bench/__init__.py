@@ -17,8 +17,12 @@ from bench.aggregate import (
     compare_runs,
     gap_closed,
     summarize,
+    versus_best_baseline,
 )
+from bench.compare import Comparison, RunSummary, compare, load_run, write_comparison
 from bench.config import (
+    COMMAND_PREFIX,
+    FOLDER_PREFIX,
     BenchConfig,
     BlurGrid,
     CandidateConfig,
@@ -26,6 +30,13 @@ from bench.config import (
     SuiteConfig,
     available_suites,
     load_suite,
+)
+from bench.external import (
+    IMAGE_SUFFIXES,
+    ExternalResult,
+    export_inputs,
+    restore_external,
+    sample_stem,
 )
 from bench.metrics import (
     char_error_rate,
@@ -43,8 +54,18 @@ from bench.ocr import (
     get_ocr,
     normalize_plate_text,
 )
+from bench.reads import OUTCOMES, is_plate_shaped, plate_pattern, read_outcome
+from bench.rundir import expected_rows, load_run_suite
 from bench.runner import COLUMNS, ResultRow, iter_results, load_rows, run
-from bench.samples import Sample, build_sample, iter_samples
+from bench.samples import Sample, build_sample, iter_samples, sample_label
+from bench.stats import (
+    SIGNIFICANCE,
+    discordant_pairs,
+    gap_interval,
+    mcnemar_exact,
+    verdict,
+    wilson_interval,
+)
 from bench.textline import TextLine, crop_text_region, find_text_line
 
 # Figures and the report writer need matplotlib: imported on first use (PEP 562) so
@@ -78,6 +99,32 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "COMMAND_PREFIX",
+    "FOLDER_PREFIX",
+    "IMAGE_SUFFIXES",
+    "OUTCOMES",
+    "SIGNIFICANCE",
+    "Comparison",
+    "ExternalResult",
+    "RunSummary",
+    "compare",
+    "discordant_pairs",
+    "expected_rows",
+    "export_inputs",
+    "gap_interval",
+    "is_plate_shaped",
+    "load_run",
+    "load_run_suite",
+    "mcnemar_exact",
+    "plate_pattern",
+    "read_outcome",
+    "restore_external",
+    "sample_label",
+    "sample_stem",
+    "verdict",
+    "versus_best_baseline",
+    "wilson_interval",
+    "write_comparison",
     "CONDITION_LABELS",
     "GAP_LENGTHS",
     "PER_SAMPLE_COLUMNS",

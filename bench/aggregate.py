@@ -13,6 +13,12 @@ Summary columns (one row per group):
     Number of scored (error-free) rows.
 ``exact``
     Exact-match rate of the normalised plate text, in [0, 1].
+``exact_lo``, ``exact_hi``
+    Its 95% Wilson interval (:func:`bench.stats.wilson_interval`).
+``misread``
+    Rate of plate-shaped wrong reads (:func:`bench.reads.read_outcome`), in [0, 1];
+    the other errors are no read or a partial one. NaN for runs saved before the
+    ``outcome`` column existed.
 ``cer``, ``ned``
     Mean character error rate and mean normalised edit distance.
 ``psnr``, ``ssim``
@@ -32,6 +38,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bench.runner import COLUMNS
+from bench.stats import (
+    discordant_pairs,
+    gap_interval,
+    mcnemar_exact,
+    verdict,
+    wilson_interval,
+)
+
 __all__ = [
     "PER_SAMPLE_COLUMNS",
     "SUMMARY_COLUMNS",
@@ -41,31 +56,14 @@ __all__ = [
     "gap_closed",
     "compare_runs",
     "read_per_sample",
+    "versus_best_baseline",
 ]
 
-PER_SAMPLE_COLUMNS = (
-    "suite",
-    "sample_id",
-    "source",
-    "style",
-    "text",
-    "blur_kind",
-    "blur_length",
-    "blur_angle",
-    "noise",
-    "condition",
-    "method",
-    "ocr",
-    "prediction",
-    "exact",
-    "cer",
-    "ned",
-    "psnr",
-    "ssim",
-    "ms",
-    "error",
-)
-"""Columns of the runner's per-sample frame, in order."""
+PER_SAMPLE_COLUMNS = COLUMNS
+"""Columns of the runner's per-sample frame, in order (:data:`bench.runner.COLUMNS`)."""
+
+_ADDED_LATER = ("seed", "outcome")
+"""Columns that older run folders lack; read as missing values."""
 
 SUMMARY_COLUMNS = (
     "method",
@@ -73,6 +71,9 @@ SUMMARY_COLUMNS = (
     "condition",
     "n",
     "exact",
+    "exact_lo",
+    "exact_hi",
+    "misread",
     "cer",
     "ned",
     "psnr",
@@ -95,10 +96,17 @@ def _prepare(per_sample: pd.DataFrame) -> pd.DataFrame:
         raise TypeError(
             f"per_sample must be a pandas DataFrame, got {type(per_sample).__name__}"
         )
-    missing = [c for c in PER_SAMPLE_COLUMNS if c not in per_sample.columns]
+    missing = [
+        c
+        for c in PER_SAMPLE_COLUMNS
+        if c not in per_sample.columns and c not in _ADDED_LATER
+    ]
     if missing:
         raise ValueError(f"per_sample is missing columns {missing}")
     frame = per_sample.copy()
+    for column in _ADDED_LATER:
+        if column not in frame.columns:
+            frame[column] = np.nan
     unknown = sorted(set(frame["condition"].dropna()) - set(CONDITION_LABELS))
     if unknown:
         raise ValueError(
@@ -111,6 +119,9 @@ def _prepare(per_sample: pd.DataFrame) -> pd.DataFrame:
     for column in (*_METRICS, "blur_length"):
         values = pd.to_numeric(frame[column], errors="coerce").astype(float)
         frame[column] = values.where(np.isfinite(values))
+    outcome = frame["outcome"].astype(object)
+    known = outcome.isin(["exact", "misread", "unread"]) & frame["ok"]
+    frame["misread"] = np.where(known, outcome == "misread", np.nan)
     frame.loc[~frame["ok"], ["exact", *_METRICS]] = np.nan
     frame["condition"] = frame["condition"].map(CONDITION_LABELS)
     return frame
@@ -146,6 +157,15 @@ def _group(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     ).reset_index()
     out["n"] = out["n"].astype(int)
     out["errors"] = out["errors"].astype(int)
+    misread = grouped["misread"].mean()
+    out["misread"] = misread.to_numpy()
+    bounds = [
+        wilson_interval(int(round(rate * n)), n) if n and np.isfinite(rate) else
+        (np.nan, np.nan)
+        for rate, n in zip(out["exact"], out["n"], strict=True)
+    ]  # fmt: skip
+    out["exact_lo"] = [b[0] for b in bounds]
+    out["exact_hi"] = [b[1] for b in bounds]
     return out
 
 
@@ -223,8 +243,11 @@ def gap_closed(
     -------
     gaps : DataFrame
         One row per candidate method with columns ``method, n, exact, exact_sharp,
-        exact_blurred, gap_exact, cer, cer_sharp, cer_blurred, gap_cer``; a gap is
-        NaN when sharp and blurred score the same.
+        exact_blurred, gap_exact, gap_exact_lo, gap_exact_hi, cer, cer_sharp,
+        cer_blurred, gap_cer``; a gap is NaN when sharp and blurred score the same.
+        ``gap_exact_lo/hi`` is a 95% bootstrap interval over the candidate's samples
+        (:func:`bench.stats.gap_interval`). A gap above 1 means the candidate's output
+        reads better than the sharp plates themselves.
 
     Raises
     ------
@@ -256,10 +279,78 @@ def gap_closed(
         gaps[f"gap_{metric}"] = (
             (gaps[metric] - floor[metric]) / span if span != 0 else np.nan
         )
+    bounds = [_gap_bounds(frame, str(m)) for m in gaps["method"]]
+    gaps["gap_exact_lo"] = [b[0] for b in bounds]
+    gaps["gap_exact_hi"] = [b[1] for b in bounds]
     order = ["method", "n"]
     for metric in ("exact", "cer"):
         order += [metric, f"{metric}_sharp", f"{metric}_blurred", f"gap_{metric}"]
+    order[6:6] = ["gap_exact_lo", "gap_exact_hi"]
     return gaps[order]
+
+
+def _exact_by_sample(frame: pd.DataFrame) -> pd.DataFrame:
+    """Scored exact matches as a (sample_id x method) table (NaN where missing)."""
+    scored = frame[frame["ok"]]
+    return scored.pivot_table(
+        index="sample_id", columns="method", values="exact", aggfunc="first"
+    )
+
+
+def _gap_bounds(frame: pd.DataFrame, method: str) -> tuple[float, float]:
+    wide = _exact_by_sample(frame)
+    if not {"sharp", "blurred", method} <= set(wide.columns):
+        return np.nan, np.nan
+    paired = wide[["sharp", "blurred", method]].dropna()
+    return gap_interval(paired["sharp"], paired["blurred"], paired[method])
+
+
+def _is_baseline(method: str) -> bool:
+    """A registered method that runs no model: the classical restorers, identity."""
+    import deblur  # noqa: F401 - fills the registry
+    from deblur.registry import available_deblurrers, deblurrer_info
+
+    return method in available_deblurrers() and not deblurrer_info(method).threaded
+
+
+def versus_best_baseline(per_sample: pd.DataFrame) -> pd.DataFrame:
+    """Test each candidate against the best baseline on the same samples (McNemar).
+
+    Baselines are the registered methods that run no model (identity and the
+    classical restorers, oracle ones included). Per OCR engine, the best baseline has
+    the highest exact-match rate; every other candidate is paired with it on the
+    samples both read without error, and the exact McNemar test
+    (:func:`bench.stats.mcnemar_exact`) gives a two-sided p-value.
+
+    Returns
+    -------
+    tests : DataFrame
+        Columns ``ocr, method, baseline, n_pairs, exact, exact_baseline, only_method,
+        only_baseline, p_value, verdict`` (``better``/``worse``/``tie``, tie when
+        p >= 0.05); exact rates are over the paired samples. Empty when a run has no
+        baseline.
+    """
+    frame = _prepare(per_sample)
+    frame = frame[frame["condition"] == "candidate"]
+    columns = ["ocr", "method", "baseline", "n_pairs", "exact", "exact_baseline",
+               "only_method", "only_baseline", "p_value", "verdict"]  # fmt: skip
+    rows = []
+    for engine, part in frame.groupby("ocr", sort=True):
+        wide = _exact_by_sample(part)
+        baselines = [m for m in wide.columns if _is_baseline(str(m))]
+        if not baselines:
+            continue
+        rates = wide[baselines].mean()
+        best = min(baselines, key=lambda m: (-rates[m], str(m)))
+        for method in sorted(m for m in wide.columns if m != best):
+            pair = wide[[method, best]].dropna()
+            only_method, only_best = discordant_pairs(pair[method], pair[best])
+            p_value = mcnemar_exact(only_method, only_best)
+            diff = float(pair[method].mean() - pair[best].mean())
+            rows.append([engine, method, best, len(pair), pair[method].mean(),
+                         pair[best].mean(), only_method, only_best, p_value,
+                         verdict(p_value, diff)])  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
 
 
 def read_per_sample(run_dir: str | Path) -> pd.DataFrame:

@@ -2,16 +2,17 @@
 
 A *suite* (``bench/suites/<name>.toml``) says which plates are read and how they are
 degraded; a :class:`BenchConfig` wraps a suite with the overrides given on the command
-line. Files are read only through :func:`load_suite` / :func:`suite_from_dict`; unknown
-keys are errors.
+line. Files are read only through :func:`load_suite` / :func:`suite_from_dict`, which
+check types with :func:`deblur.config.from_dict` (the loader both packages share);
+unknown keys are errors.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
+import shlex
 import sys
-import types
-import typing
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -22,13 +23,16 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-from deblur.reader import READER_ALPHABET
+from deblur.config import PLATE_STYLES, from_dict
+from deblur.text import PLATE_ALPHABET
 
 __all__ = [
     "SUITE_KINDS",
     "GRID_KINDS",
     "OCR_ENGINES",
     "MODEL_SUFFIXES",
+    "COMMAND_PREFIX",
+    "FOLDER_PREFIX",
     "OcrConfig",
     "CandidateConfig",
     "BlurGrid",
@@ -40,10 +44,10 @@ __all__ = [
 ]
 
 SUITE_KINDS = ("synthetic", "real", "blind")
-GRID_KINDS = ("linear", "seed2017", "none")
+GRID_KINDS = ("linear", "seed2017", "none", "family")
 OCR_ENGINES = ("tesseract", "ppocr")
 MODEL_SUFFIXES = (".keras", ".onnx")
-_STYLES = ("uk", "eu", "us")
+_STYLES = ("uk", "eu", "us")  # the default; any of deblur's PLATE_STYLES is allowed
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -108,7 +112,7 @@ class OcrConfig:
     crop_margin: float = 0.1
     ppocr_threads: int = 1
     ppocr_batch: int = 1
-    ppocr_alphabet: str = READER_ALPHABET + " -"
+    ppocr_alphabet: str = PLATE_ALPHABET + " -"
 
     def __post_init__(self) -> None:
         if not 16 <= self.height <= 512:
@@ -133,6 +137,14 @@ class OcrConfig:
             )
 
 
+COMMAND_PREFIX = "cmd:"
+"""Candidate prefix of a shell command template run on batches of images."""
+FOLDER_PREFIX = "dir:"
+"""Candidate prefix of a folder of already restored images."""
+_SCRIPT_SUFFIXES = (".py", ".sh", ".bash", ".r", ".jl", ".pl", ".rb", ".js", ".m")
+_LABELLED = re.compile(r"^([A-Za-z0-9_.+-]+)=((?:cmd|dir):.*)$", re.DOTALL)
+
+
 @dataclass(frozen=True, kw_only=True)
 class CandidateConfig:
     """One deblurring method under test.
@@ -140,15 +152,28 @@ class CandidateConfig:
     Attributes
     ----------
     name : str
-        A registered deblurrer name (``deblur.available_deblurrers()``) or the path of
-        a ``.keras`` / ``.onnx`` model file.
+        What runs: a registered deblurrer name (``deblur.available_deblurrers()``),
+        the path of a ``.keras`` / ``.onnx`` model file, ``cmd:TEMPLATE`` (a shell
+        command run once per batch of images: ``{in}`` is replaced by a folder of
+        blurred PNGs, ``{out}`` by an empty folder where the command writes one
+        restored image per input, same file stem) or ``dir:FOLDER`` (a folder of
+        already restored images, matched to samples by file stem; see
+        :mod:`bench.external`).
     every : int
         Run only on every `every`-th sample (sample index divisible by it); for slow
         references such as ``plain15``.
+    alias : str
+        Method name in result tables (:attr:`label`); empty derives one: the model
+        file's stem, the folder's name, the command's script or program name.
+    timeout : float
+        Seconds a ``cmd:`` candidate may take for one batch before it is killed and
+        its rows fail.
     """
 
     name: str
     every: int = 1
+    alias: str = ""
+    timeout: float = 600.0
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -157,29 +182,100 @@ class CandidateConfig:
             raise ValueError(
                 f"candidate {self.name!r}: every must be >= 1, got {self.every}"
             )
+        if not self.timeout > 0:
+            raise ValueError(
+                f"candidate {self.name!r}: timeout must be > 0 s, got {self.timeout}"
+            )
+        if self.alias != self.alias.strip() or any(c in self.alias for c in ",="):
+            raise ValueError(
+                "candidate alias must not contain ',' or '=' nor start or end with "
+                f"a space, got {self.alias!r}"
+            )
+        if self.is_command:
+            missing = [k for k in ("{in}", "{out}") if k not in self.command]
+            if missing:
+                raise ValueError(
+                    f"candidate {self.name!r}: a cmd: template must contain {{in}} "
+                    f"and {{out}}; missing {', '.join(missing)}"
+                )
+        if self.is_folder and not self.folder.strip():
+            raise ValueError(f"candidate {self.name!r}: dir: needs a folder path")
 
     @property
     def is_model_file(self) -> bool:
         """True when `name` is a model file path rather than a registry name."""
-        return self.name.lower().endswith(MODEL_SUFFIXES)
+        return not self.is_external and self.name.lower().endswith(MODEL_SUFFIXES)
+
+    @property
+    def is_command(self) -> bool:
+        """True for a ``cmd:`` candidate."""
+        return self.name.startswith(COMMAND_PREFIX)
+
+    @property
+    def is_folder(self) -> bool:
+        """True for a ``dir:`` candidate."""
+        return self.name.startswith(FOLDER_PREFIX)
+
+    @property
+    def is_external(self) -> bool:
+        """True for ``cmd:`` and ``dir:`` candidates (run outside this process)."""
+        return self.is_command or self.is_folder
+
+    @property
+    def command(self) -> str:
+        """The shell template of a ``cmd:`` candidate (empty otherwise)."""
+        return self.name[len(COMMAND_PREFIX) :] if self.is_command else ""
+
+    @property
+    def folder(self) -> str:
+        """The folder of a ``dir:`` candidate (empty otherwise)."""
+        return self.name[len(FOLDER_PREFIX) :] if self.is_folder else ""
 
     @property
     def label(self) -> str:
-        """Method name used in result tables (the file stem for model files)."""
+        """Method name used in result tables: `alias`, or one derived from `name`."""
+        if self.alias:
+            return self.alias
+        if self.is_folder:
+            return Path(self.folder.rstrip("/\\")).name or "dir"
+        if self.is_command:
+            return _command_label(self.command)
         return Path(self.name).stem if self.is_model_file else self.name
 
     @classmethod
     def parse(
         cls, entry: str | dict[str, Any] | CandidateConfig
     ) -> CandidateConfig:  # Any: TOML
-        """Build from a TOML entry: a string or a table with ``name`` [and ``every``]."""
+        """Build from a TOML entry or a command-line item.
+
+        A string is a name, or ``ALIAS=cmd:...`` / ``ALIAS=dir:...`` to name an
+        external candidate; a table has ``name`` and optionally ``every``, ``alias``
+        and ``timeout``.
+        """
         if isinstance(entry, CandidateConfig):
             return entry
         if isinstance(entry, str):
+            match = _LABELLED.match(entry)
+            if match:
+                return cls(name=match.group(2), alias=match.group(1))
             return cls(name=entry)
         if isinstance(entry, dict):
-            return _from_mapping(cls, entry)
+            return from_dict(cls, entry)
         raise TypeError(f"candidate must be a string or a table, got {entry!r}")
+
+
+def _command_label(command: str) -> str:
+    """The script a command runs (``python x/restore.py`` -> ``restore``), else the
+    program's name."""
+    try:
+        tokens = shlex.split(command)
+    except ValueError:
+        tokens = command.split()
+    for token in tokens:
+        path = Path(token)
+        if not token.startswith("-") and path.suffix.lower() in _SCRIPT_SUFFIXES:
+            return path.stem
+    return Path(tokens[0]).name if tokens else "cmd"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -188,12 +284,19 @@ class BlurGrid:
 
     Attributes
     ----------
-    kind : {"linear", "seed2017", "none"}
+    kind : {"linear", "seed2017", "none", "family"}
         ``linear``: centred line PSF; sample ``i`` gets ``lengths[i % len(lengths)]``.
         ``seed2017``: the 2017 generator's own length/angle distribution.
         ``none``: no blur (noise only); for OCR ceilings.
+        ``family``: named degradation families (:mod:`deblur.synth.families`): sample
+        ``i`` gets ``families[i % F]`` and, for a family with a blur kernel,
+        ``lengths[(i // F) % len(lengths)]``. Each family brings its own noise, optics,
+        sampling and JPEG draws (`noise` and `angle` are unused), and the family name
+        is the sample's ``blur_kind``.
     lengths : tuple of float
-        Linear blur lengths in pixels (``linear`` only).
+        Blur lengths in pixels (``linear`` and ``family``).
+    families : tuple of str
+        Family names (``family`` only).
     angle : float or None
         Blur angle in degrees; None draws a random angle in [0, 180) per sample.
     noise : float
@@ -204,14 +307,27 @@ class BlurGrid:
     lengths: tuple[float, ...] = (5, 9, 13, 17, 21, 25, 31)
     angle: float | None = None
     noise: float = 0.005
+    families: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        from deblur.synth.families import available_families
+
         if self.kind not in GRID_KINDS:
             raise ValueError(
                 f"blur kind must be one of {GRID_KINDS}, got {self.kind!r}"
             )
-        if self.kind == "linear" and not self.lengths:
-            raise ValueError("blur lengths must not be empty for kind 'linear'")
+        if self.kind in ("linear", "family") and not self.lengths:
+            raise ValueError(f"blur lengths must not be empty for kind {self.kind!r}")
+        if (self.kind == "family") != bool(self.families):
+            raise ValueError(
+                f"blur families must be given exactly when kind is 'family', got kind "
+                f"{self.kind!r} with families {self.families}"
+            )
+        unknown = [f for f in self.families if f not in available_families()]
+        if unknown:
+            raise ValueError(
+                f"unknown blur families {unknown}; available: {available_families()}"
+            )
         if any(not 1 <= length <= 512 for length in self.lengths):
             raise ValueError(f"blur lengths must be in [1, 512], got {self.lengths}")
         if self.angle is not None and not -360 <= self.angle <= 360:
@@ -240,10 +356,18 @@ class SuiteConfig:
         Number of synthetic plates; for folders the first `count` rows (0 = all).
     seed : int
         Root seed; sample ``i`` is built from ``SeedSequence([seed, i])``.
+    repeats : int
+        Independent draws of the suite pooled in one run: the samples are drawn again
+        with root seeds ``seed + 1``, ``seed + 2``, ... (``count`` samples each), for
+        tighter intervals. Not for ``blind`` suites, whose images are fixed.
+    seeds : tuple of int
+        Explicit root seeds of the draws (``bench run --seeds 2024,7,8,9``); when
+        given, `seed` is the first and `repeats` their number.
     plate_width : int
         Width of synthetic plates; real crops are resized to it (0 keeps their size).
     styles : tuple of str
-        Synthetic plate styles, cycled over the samples.
+        Synthetic plate styles, cycled over the samples: any of
+        ``deblur.config.PLATE_STYLES`` (default ``uk``, ``eu``, ``us``).
     blur : BlurGrid
         Degradation of the sharp plates (ignored for ``blind``).
     folder : str or None
@@ -263,6 +387,8 @@ class SuiteConfig:
     description: str = ""
     count: int = 300
     seed: int = 0
+    repeats: int = 1
+    seeds: tuple[int, ...] = ()
     plate_width: int = 240
     styles: tuple[str, ...] = _STYLES
     blur: BlurGrid = field(default_factory=BlurGrid)
@@ -277,6 +403,7 @@ class SuiteConfig:
             raise ValueError("suite name must not be empty")
         if self.seed < 0:
             raise ValueError(f"seed must be >= 0, got {self.seed}")
+        self._check_draws()
         if self.kind not in SUITE_KINDS:
             raise ValueError(f"kind must be one of {SUITE_KINDS}, got {self.kind!r}")
         if self.count < 0 or (self.kind == "synthetic" and self.count < 1):
@@ -287,21 +414,53 @@ class SuiteConfig:
             )
         if self.kind == "synthetic" and self.plate_width == 0:
             raise ValueError("plate_width must be > 0 for synthetic suites, got 0")
-        bad_styles = [s for s in self.styles if s not in _STYLES]
+        bad_styles = [s for s in self.styles if s not in PLATE_STYLES]
         if not self.styles or bad_styles:
             raise ValueError(
-                f"styles must be a non-empty subset of {_STYLES}, got {self.styles}"
+                f"styles must be a non-empty subset of {PLATE_STYLES}, got {self.styles}"
             )
         if not self.candidates:
             raise ValueError("candidates must not be empty")
         labels = [c.label for c in self.candidates]
         if len(set(labels)) != len(labels):
             raise ValueError(f"candidate names must be unique, got {labels}")
+        reserved = sorted({"sharp", "blurred"} & set(labels))
+        if reserved:
+            raise ValueError(
+                f"candidate names {reserved} are taken by the ceiling and the floor; "
+                "give the candidate an alias"
+            )
         bad_ocr = [o for o in self.ocr if o not in OCR_ENGINES]
         if not self.ocr or bad_ocr:
             raise ValueError(
                 f"ocr must be a non-empty subset of {OCR_ENGINES}, got {self.ocr}"
             )
+
+    def _check_draws(self) -> None:
+        if self.repeats < 1:
+            raise ValueError(f"repeats must be >= 1, got {self.repeats}")
+        if self.seeds:
+            if any(s < 0 for s in self.seeds) or len(set(self.seeds)) != len(
+                self.seeds
+            ):
+                raise ValueError(
+                    f"seeds must be distinct and >= 0, got {list(self.seeds)}"
+                )
+            if self.seeds[0] != self.seed or self.repeats != len(self.seeds):
+                raise ValueError(
+                    f"seeds {list(self.seeds)} must start with seed ({self.seed}) and "
+                    f"number repeats ({self.repeats}); give seeds alone"
+                )
+        if self.kind == "blind" and self.repeats > 1:
+            raise ValueError(
+                f"repeats must be 1 for a 'blind' suite (fixed images), got "
+                f"{self.repeats}"
+            )
+
+    @property
+    def draw_seeds(self) -> tuple[int, ...]:
+        """Root seed of each draw, in order (one entry unless repeated)."""
+        return self.seeds or tuple(self.seed + k for k in range(self.repeats))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -327,6 +486,9 @@ class BenchConfig:
     examples : int
         Save the images of the first `examples` samples (sharp, blurred and every
         candidate's output) under ``<run>/examples/`` for the report (0 = none).
+    seeds : tuple of int or None
+        Root seeds of independent draws of the suite, pooled (replaces the suite's
+        `seed` and `repeats`).
     scheduler : str or None
         Address of a Dask distributed scheduler (``tcp://host:8786``); chunks then
         run on its workers instead of local processes and `workers` is ignored.
@@ -342,6 +504,7 @@ class BenchConfig:
     workers: int = 1
     chunk: int = 4
     examples: int = 4
+    seeds: tuple[int, ...] | None = None
     scheduler: str | None = None
 
     def __post_init__(self) -> None:
@@ -366,6 +529,13 @@ class BenchConfig:
             changes["ocr"] = self.ocr
         if self.folder is not None:
             changes["folder"] = self.folder
+        if self.seeds is not None:
+            if not self.seeds:
+                raise ValueError("seeds must name at least one seed, got none")
+            # One seed is the plain suite with that seed (same config, same ids).
+            many = len(self.seeds) > 1
+            changes["seed"], changes["seeds"] = self.seeds[0], self.seeds * many
+            changes["repeats"] = len(self.seeds)
         if self.limit is not None:
             if self.suite.kind == "synthetic":
                 changes["count"] = min(self.suite.count, self.limit)
@@ -373,61 +543,6 @@ class BenchConfig:
                 count = self.suite.count
                 changes["count"] = self.limit if count == 0 else min(count, self.limit)
         return dataclasses.replace(self.suite, **changes) if changes else self.suite
-
-
-def _matches(value: object, hint: Any) -> bool:  # Any: a typing annotation
-    """Whether a parsed TOML value fits a dataclass field annotation."""
-    origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        return any(_matches(value, arg) for arg in typing.get_args(hint))
-    if origin is tuple:
-        (item, *_) = typing.get_args(hint)
-        return isinstance(value, tuple) and all(_matches(v, item) for v in value)
-    if hint is type(None):
-        return value is None
-    if hint is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, hint)
-
-
-def _describe(hint: Any) -> str:  # Any: a typing annotation
-    if typing.get_origin(hint) in (typing.Union, types.UnionType):
-        return " or ".join(_describe(arg) for arg in typing.get_args(hint))
-    if typing.get_origin(hint) is tuple:
-        return f"a list of {_describe(typing.get_args(hint)[0])}"
-    if hint is type(None):
-        return "absent"
-    return "a table" if dataclasses.is_dataclass(hint) else hint.__name__
-
-
-def _from_mapping(cls: type[Any], data: object) -> Any:  # Any: generic dataclass
-    if not isinstance(data, dict):
-        raise ValueError(f"{cls.__name__} must be a table, got {data!r}")
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - names)
-    if unknown:
-        raise ValueError(
-            f"unknown {cls.__name__} keys {unknown}; expected some of {sorted(names)}"
-        )
-    hints = typing.get_type_hints(cls)
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
-    for key, value in values.items():
-        if not _matches(value, hints[key]):
-            raise ValueError(
-                f"{cls.__name__}.{key} must be {_describe(hints[key])}, got {value!r}"
-            )
-    required = [
-        f.name
-        for f in dataclasses.fields(cls)
-        if f.default is dataclasses.MISSING
-        and f.default_factory is dataclasses.MISSING
-        and f.name not in values
-    ]
-    if required:
-        raise ValueError(f"{cls.__name__} is missing the required keys {required}")
-    return cls(**values)
 
 
 def suite_from_dict(data: dict[str, Any]) -> SuiteConfig:  # Any: parsed TOML values
@@ -448,14 +563,17 @@ def suite_from_dict(data: dict[str, Any]) -> SuiteConfig:  # Any: parsed TOML va
         blur = dict(data["blur"])
         if blur.get("angle") == "random":
             blur["angle"] = None
-        data["blur"] = _from_mapping(BlurGrid, blur)
+        data["blur"] = from_dict(BlurGrid, blur)
+    if data.get("seeds") and isinstance(data["seeds"], list):
+        data.setdefault("seed", data["seeds"][0])
+        data.setdefault("repeats", len(data["seeds"]))
     if "ocr_settings" in data:
-        data["ocr_settings"] = _from_mapping(OcrConfig, data["ocr_settings"])
+        data["ocr_settings"] = from_dict(OcrConfig, data["ocr_settings"])
     if "candidates" in data:
         if not isinstance(data["candidates"], list):
             raise ValueError(f"candidates must be a list, got {data['candidates']!r}")
         data["candidates"] = [CandidateConfig.parse(c) for c in data["candidates"]]
-    return _from_mapping(SuiteConfig, data)  # type: ignore[no-any-return]
+    return from_dict(SuiteConfig, data)  # type: ignore[no-any-return]
 
 
 def available_suites() -> list[str]:

@@ -28,15 +28,28 @@ __all__ = [
     "plot_accuracy_vs_speed",
     "plot_examples",
     "load_examples",
+    "has_blur_lengths",
 ]
 
 Examples = Mapping[str, Mapping[str, Image]]
 """``{sample_id: {method: image}}``; methods include ``sharp`` and ``blurred``."""
 
-# Any: matplotlib Line2D keyword values of mixed types.
-_CEILING: dict[str, Any] = {"color": "black", "linestyle": "--", "linewidth": 1.5}
-_FLOOR: dict[str, Any] = {"color": "0.5", "linestyle": ":", "linewidth": 1.8}
+# Any: matplotlib Line2D keyword values of mixed types. The floor is a wide pale band
+# drawn under everything, so a candidate equal to it (identity) shows inside it
+# instead of hiding it; the ceiling is a dashed line drawn over everything.
+_CEILING: dict[str, Any] = {
+    "color": "black", "linestyle": "--", "linewidth": 1.5, "zorder": 5,
+}  # fmt: skip
+_FLOOR: dict[str, Any] = {
+    "color": "#f0b000", "alpha": 0.45, "linestyle": "-", "linewidth": 7,
+    "solid_capstyle": "butt", "zorder": 1,
+}  # fmt: skip
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "*")
 _RIGHT, _WRONG = "#1a7f37", "#cf222e"
+_GRID_COLUMNS = 5
+_CELL_WIDTH = 2.15
+"""Images per line of the example grid and their width in inches: at 110 dpi five
+240-px plates fit a 1,200-px page at about their own size."""
 
 
 def _candidate_colours(methods: list[str]) -> dict[str, tuple[float, ...]]:
@@ -44,6 +57,20 @@ def _candidate_colours(methods: list[str]) -> dict[str, tuple[float, ...]]:
 
     cmap = colormaps["tab10"]
     return {m: cmap(i % 10) for i, m in enumerate(sorted(methods))}
+
+
+def _candidate_markers(methods: list[str]) -> dict[str, str]:
+    return {m: _MARKERS[i % len(_MARKERS)] for i, m in enumerate(sorted(methods))}
+
+
+def _role_label(method: str, condition: str) -> str:
+    return f"{method} ({condition})" if condition != "candidate" else method
+
+
+def has_blur_lengths(per_sample: pd.DataFrame) -> bool:
+    """Whether any row has a finite blur length (blind suites have none)."""
+    lengths = pd.to_numeric(per_sample["blur_length"], errors="coerce")
+    return bool(np.isfinite(lengths.to_numpy(dtype=float)).any())
 
 
 def _candidates(table: pd.DataFrame) -> list[str]:
@@ -76,18 +103,25 @@ def _lines_by_length(ax: Axes, table: pd.DataFrame, metric: str) -> None:
         _no_data(ax, "blur lengths")
         return
     colours = _candidate_colours(_candidates(table))
-    for method, rows in table.groupby("method", sort=True):
+    markers = _candidate_markers(_candidates(table))
+    rank = {"ceiling": 0, "floor": 1, "candidate": 2}
+    groups = sorted(
+        table.groupby("method", sort=True),
+        key=lambda item: rank.get(str(item[1]["condition"].iloc[0]), 3),
+    )  # stable: legend lists ceiling, floor, then candidates by name
+    for method, rows in groups:
         condition = rows["condition"].iloc[0]
         rows = rows.sort_values("blur_length")
         if condition == "candidate":
             style: dict[str, Any] = {  # Any: mixed Line2D keyword values
                 "color": colours[str(method)],
-                "marker": "o",
+                "marker": markers[str(method)],
                 "linewidth": 1.5,
+                "zorder": 3,
             }
         else:
             style = dict(_CEILING if condition == "ceiling" else _FLOOR)
-        label = f"{method} ({condition})" if condition != "candidate" else str(method)
+        label = _role_label(str(method), str(condition))
         ax.plot(rows["blur_length"], rows[metric], label=label, **style)
     ax.set_xlabel("blur length (px)")
     ax.grid(True, alpha=0.3)
@@ -143,40 +177,47 @@ def plot_quality_vs_blur(per_sample: pd.DataFrame) -> Figure:
 def plot_accuracy_vs_speed(per_sample: pd.DataFrame) -> Figure:
     """Plot exact-match rate against median ms per image (log x), per OCR engine.
 
-    Only candidates have a restoration time; the ceiling and floor are horizontal
-    lines.
+    Each candidate is a point with its 95% Wilson interval, told apart by colour and
+    marker in a legend beside the panels (no labels on the plot, so none overlap).
+    The ceiling is a dashed line and the floor a pale band. Candidates without a
+    time (``dir:`` folders) are named in the panel's corner.
     """
     summary = summarize(per_sample)
     engines = sorted(summary["ocr"].unique()) or ["(none)"]
     axes = _panels(len(engines))
-    colours = _candidate_colours(_candidates(summary))
+    methods = _candidates(summary)
+    colours, markers = _candidate_colours(methods), _candidate_markers(methods)
     for ax, engine in zip(axes, engines, strict=True):
         rows = summary[summary["ocr"] == engine]
+        untimed = []
         for _, row in rows.iterrows():
-            if row["condition"] == "candidate":
-                ms = max(float(row["ms"]), 1e-3) if np.isfinite(row["ms"]) else np.nan
-                ax.scatter(ms, row["exact"], s=60, color=colours[row["method"]])
-                ax.annotate(
-                    row["method"],
-                    (ms, row["exact"]),
-                    xytext=(5, 4),
-                    textcoords="offset points",
-                    fontsize="small",
-                )
-            else:
+            if row["condition"] != "candidate":
                 style = _CEILING if row["condition"] == "ceiling" else _FLOOR
-                label = f"{row['method']} ({row['condition']})"
+                label = _role_label(str(row["method"]), str(row["condition"]))
                 ax.axhline(row["exact"], label=label, **style)
+                continue
+            if not np.isfinite(row["ms"]):
+                untimed.append(str(row["method"]))
+                continue
+            ms = max(float(row["ms"]), 1e-3)
+            error = [[row["exact"] - row["exact_lo"]], [row["exact_hi"] - row["exact"]]]
+            ax.errorbar(
+                ms, row["exact"], yerr=error, fmt=markers[row["method"]], markersize=7,
+                color=colours[row["method"]], capsize=3, label=row["method"], zorder=3,
+            )  # fmt: skip
+        if untimed:
+            ax.text(0.01, 0.01, "not timed: " + ", ".join(untimed), fontsize="small",
+                    transform=ax.transAxes, va="bottom")  # fmt: skip
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.margins(x=0.3)
         ax.set_xlabel("restoration time per image (ms, median, log scale)")
-        ax.set_ylabel("exact-match rate")
+        ax.set_ylabel("exact-match rate (95% interval)")
         ax.set_ylim(-0.03, 1.03)
         ax.set_title(f"Accuracy vs speed — {engine}")
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(loc="lower right", fontsize="small")
+    _legend_outside(axes[-1])
     fig = axes[0].get_figure()
     assert isinstance(fig, Figure)
     return fig
@@ -187,25 +228,61 @@ def _method_order(methods: set[str]) -> list[str]:
     return [m for m in ("sharp", "blurred") if m in methods] + rest
 
 
-def _readings(per_sample: pd.DataFrame | None, sample_id: str, method: str) -> list:
+def _aspect(images: Mapping[str, Image]) -> float:
+    """Largest height/width ratio of a sample's images (0.25 when none)."""
+    return max((im.shape[0] / im.shape[1] for im in images.values()), default=0.25)
+
+
+def _rows_of(per_sample: pd.DataFrame | None, sample_id: str) -> pd.DataFrame:
     if per_sample is None:
-        return []
-    rows = per_sample[
-        (per_sample["sample_id"].astype(str) == sample_id)
-        & (per_sample["method"] == method)
-    ]
-    return [
-        (
-            str(r["ocr"]),
-            "" if pd.isna(r["prediction"]) else str(r["prediction"]),
-            str(r["exact"]).strip().lower() in ("true", "1", "1.0"),
-        )
-        for _, r in rows.sort_values("ocr").iterrows()
-    ]
+        return pd.DataFrame(columns=["method", "ocr", "prediction", "exact", "error"])
+    return per_sample[per_sample["sample_id"].astype(str) == sample_id]
+
+
+def _is_true(value: object) -> bool:
+    return str(value).strip().lower() in ("true", "1", "1.0")
+
+
+def _sample_title(sample_id: str, rows: pd.DataFrame) -> str:
+    """``id — plate AB12CDE — blur 13 px`` from the sample's rows."""
+    parts = [sample_id]
+    if not rows.empty:
+        text = rows["text"].iloc[0]
+        parts.append(f"plate {text}" if isinstance(text, str) and text else "plate ?")
+        length = pd.to_numeric(rows["blur_length"], errors="coerce").iloc[0]
+        if np.isfinite(length):
+            parts.append(f"blur {length:g} px")
+    return "  —  ".join(parts)
+
+
+def _caption_cell(ax: Axes, rows: pd.DataFrame, has_image: bool) -> None:
+    """Write each engine's reading under an image, or why the cell is blank."""
+    if not has_image:
+        errors = rows["error"].fillna("").astype(str)
+        failed = rows[errors.str.len() > 0]
+        why = "image not saved" if len(rows) else "not run on this sample"
+        if len(failed):
+            why = "failed: " + str(failed["error"].iloc[0])[:60]
+        ax.text(0.5, 0.5, why, ha="center", va="center", wrap=True,
+                transform=ax.transAxes, fontsize=8, color="0.35")  # fmt: skip
+        return
+    for i, (_, r) in enumerate(rows.sort_values("ocr").iterrows()):
+        text = "" if pd.isna(r["prediction"]) else str(r["prediction"])
+        ok = _is_true(r["exact"])
+        ax.annotate(
+            f"{r['ocr']}: {text or '∅'} {'✓' if ok else '✗'}", xy=(0, 0),
+            xycoords="axes fraction", xytext=(0, -3 - 11 * i),
+            textcoords="offset points", va="top", fontsize=9, family="monospace",
+            color=_RIGHT if ok else _WRONG,
+        )  # fmt: skip
 
 
 def plot_examples(examples: Examples, per_sample: pd.DataFrame | None = None) -> Figure:
-    """Show example plates: one row per sample, columns sharp, blurred, candidates.
+    """Show example plates: one block per sample, five images per line.
+
+    Each block is titled with the sample id, its true plate text and blur length;
+    images are sharp, blurred, then the candidates. The figure is about 1,200 px wide
+    at 110 dpi, so it reads at page width.
 
     Parameters
     ----------
@@ -213,7 +290,8 @@ def plot_examples(examples: Examples, per_sample: pd.DataFrame | None = None) ->
         ``{sample_id: {method: image}}`` (see :func:`load_examples`).
     per_sample : DataFrame, optional
         When given, each image is captioned with every OCR engine's reading, green
-        when it matches the plate text exactly and red otherwise.
+        when it matches the plate text exactly and red otherwise; a blank cell says
+        whether the candidate failed or did not run on the sample (``every = N``).
 
     Returns
     -------
@@ -221,46 +299,46 @@ def plot_examples(examples: Examples, per_sample: pd.DataFrame | None = None) ->
     """
     samples = sorted(examples)
     methods = _method_order({m for s in samples for m in examples[s]})
-    rows, cols = max(len(samples), 1), max(len(methods), 1)
-    aspect = max(
-        (im.shape[0] / im.shape[1] for s in samples for im in examples[s].values()),
-        default=0.25,
-    )
+    if per_sample is not None:
+        ran = per_sample.loc[per_sample["condition"] == "restored", "method"]
+        methods = _method_order(set(methods) | set(ran.dropna().astype(str)))
+    cols = _GRID_COLUMNS
+    lines = max(1, -(-len(methods) // cols))
     engines = 0 if per_sample is None else per_sample["ocr"].nunique()
-    row_height = 2.6 * aspect + 0.2 + 0.17 * engines
-    fig = Figure(figsize=(2.6 * cols, row_height * rows + 0.3), layout="constrained")
-    axes = fig.subplots(rows, cols, squeeze=False)
+    heights = [
+        lines * (_CELL_WIDTH * _aspect(examples[s]) + 0.3 + 0.16 * engines) + 0.35
+        for s in samples
+    ]
+    fig = Figure(
+        figsize=(_CELL_WIDTH * cols, sum(heights) or 1.0), layout="constrained"
+    )
     if not samples:
-        _no_data(axes[0][0], "examples")
+        _no_data(fig.subplots(), "examples")
         return fig
-    for r, sample_id in enumerate(samples):
-        for c, method in enumerate(methods):
-            ax = axes[r][c]
+    subfigures = fig.subfigures(len(samples), 1, squeeze=False, height_ratios=heights)
+    blocks = list(np.asarray(subfigures).ravel())
+    for sub, sample_id in zip(blocks, samples, strict=True):
+        rows = _rows_of(per_sample, str(sample_id))
+        sub.suptitle(_sample_title(str(sample_id), rows), fontsize=11,
+                     fontweight="bold", x=0.01, ha="left")  # fmt: skip
+        axes = np.atleast_2d(sub.subplots(lines, cols, squeeze=False))
+        for k, ax in enumerate(axes.flat):
             ax.set_xticks([])
             ax.set_yticks([])
-            image = examples[sample_id].get(method)
-            if image is None:
+            if k >= len(methods):
                 ax.set_axis_off()
                 continue
-            cmap = "gray" if image.ndim == 2 else None
-            ax.imshow(np.clip(image, 0, 1), cmap=cmap, vmin=0, vmax=1)
-            if r == 0:
-                ax.set_title(method, fontsize="medium", fontweight="bold")
-            if c == 0:
-                ax.set_ylabel(sample_id, fontsize="small")
-            lines = _readings(per_sample, str(sample_id), method)
-            line = 0.15 / (2.6 * image.shape[0] / image.shape[1])
-            for i, (ocr, text, ok) in enumerate(lines):
-                ax.text(
-                    0.0,
-                    -0.04 - line * i,
-                    f"{ocr}: {text or '∅'}",
-                    transform=ax.transAxes,
-                    va="top",
-                    fontsize="small",
-                    color=_RIGHT if ok else _WRONG,
-                    family="monospace",
-                )
+            method = methods[k]
+            ax.set_title(method, fontsize=10, fontweight="bold", loc="left")
+            image = examples[sample_id].get(method)
+            if image is not None:
+                cmap = "gray" if image.ndim == 2 else None
+                ax.imshow(np.clip(image, 0, 1), cmap=cmap, vmin=0, vmax=1)
+            else:
+                for spine in ax.spines.values():
+                    spine.set_linestyle(":")
+            if per_sample is not None:
+                _caption_cell(ax, rows[rows["method"] == method], image is not None)
     return fig
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from skimage.metrics import structural_similarity
+from rapidfuzz.distance import Levenshtein
+from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from deblur.io import to_gray
 
@@ -46,7 +47,9 @@ def psnr(
 ) -> float:
     """Return the peak signal-to-noise ratio of `test` against `reference`, in dB.
 
-    Computed over all pixels and channels given; pass luminance for the report's value.
+    Computed over all pixels and channels given (in float64, by
+    :func:`skimage.metrics.peak_signal_noise_ratio`); pass luminance for the report's
+    value.
 
     Parameters
     ----------
@@ -79,11 +82,13 @@ def psnr(
     _check_pair(reference, test)
     if data_range <= 0:
         raise ValueError(f"data_range must be > 0, got {data_range}")
-    diff = np.asarray(reference, np.float64) - np.asarray(test, np.float64)
-    mse = float(np.mean(diff * diff))
-    if mse == 0.0:
-        return float("inf")
-    return float(10.0 * np.log10(data_range**2 / mse))
+    with np.errstate(divide="ignore"):  # identical images: MSE 0 gives inf
+        value = peak_signal_noise_ratio(
+            np.asarray(reference, np.float64),
+            np.asarray(test, np.float64),
+            data_range=data_range,
+        )
+    return float(value)
 
 
 def ssim(
@@ -175,6 +180,8 @@ def _ssim_2d(
 def levenshtein(reference: str, test: str) -> int:
     """Return the edit distance (insertions, deletions, substitutions) of two strings.
 
+    Computed by :func:`rapidfuzz.distance.Levenshtein.distance`.
+
     References
     ----------
     Levenshtein, V. I., "Binary codes capable of correcting deletions, insertions, and
@@ -185,17 +192,7 @@ def levenshtein(reference: str, test: str) -> int:
     >>> levenshtein("kitten", "sitting")
     3
     """
-    if len(reference) < len(test):
-        reference, test = test, reference
-    previous = list(range(len(test) + 1))
-    for i, a in enumerate(reference, start=1):
-        current = [i]
-        for j, b in enumerate(test, start=1):
-            current.append(
-                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b))
-            )
-        previous = current
-    return previous[-1]
+    return int(Levenshtein.distance(reference, test))
 
 
 def exact_match(reference: str, test: str) -> float:
@@ -212,8 +209,19 @@ def exact_match(reference: str, test: str) -> float:
 def char_error_rate(reference: str, test: str) -> float:
     """Return the character error rate: ``levenshtein(reference, test) / len(reference)``.
 
-    Can exceed 1 when `test` is much longer than `reference`. An empty reference gives
-    0.0 for an empty `test` and ``inf`` otherwise.
+    Can exceed 1 when `test` is much longer than `reference`.
+
+    Parameters
+    ----------
+    reference, test : str
+        Normalized label and reading.
+
+    Returns
+    -------
+    float
+        Edits per reference character. The empty reference, where that ratio is
+        undefined, is defined as 0.0 when `test` is empty too (nothing to read, nothing
+        read) and ``inf`` otherwise (any character read is an error without bound).
 
     References
     ----------
@@ -224,11 +232,12 @@ def char_error_rate(reference: str, test: str) -> float:
     --------
     >>> char_error_rate("AB12CD", "AB12C")
     0.16666666666666666
+    >>> char_error_rate("", ""), char_error_rate("", "A")
+    (0.0, inf)
     """
-    distance = levenshtein(reference, test)
     if not reference:
         return 0.0 if not test else float("inf")
-    return distance / len(reference)
+    return levenshtein(reference, test) / len(reference)
 
 
 def normalized_edit_distance(reference: str, test: str) -> float:
@@ -247,5 +256,4 @@ def normalized_edit_distance(reference: str, test: str) -> float:
     >>> normalized_edit_distance("AB12", "XB12CD")
     0.5
     """
-    longest = max(len(reference), len(test))
-    return levenshtein(reference, test) / longest if longest else 0.0
+    return float(Levenshtein.normalized_distance(reference, test))

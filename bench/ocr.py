@@ -23,7 +23,7 @@ from bench.config import OcrConfig
 from bench.lifetime import kill_with_parent
 from bench.textline import crop_text_region
 from deblur.io import to_gray, to_uint8
-from deblur.reader import READER_ALPHABET, normalize_text
+from deblur.text import PLATE_ALPHABET, normalize_plate_text
 from deblur.types import Image, check_image
 
 __all__ = [
@@ -37,8 +37,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-PLATE_ALPHABET = READER_ALPHABET
 
 
 class OcrNotAvailableError(RuntimeError):
@@ -58,32 +56,6 @@ class OcrEngine(Protocol):
     def __call__(self, image: Image) -> str: ...
 
     def read_batch(self, images: list[Image]) -> list[str]: ...
-
-
-def normalize_plate_text(text: str, *, o_equals_zero: bool = False) -> str:
-    """Return `text` upper-cased with everything but A-Z and 0-9 removed.
-
-    Parameters
-    ----------
-    text : str
-        Raw label or OCR output.
-    o_equals_zero : bool
-        Also map the letter O to the digit 0 (for plate series that never use O,
-        such as the US labels).
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> normalize_plate_text(" ab-12 cd\\n")
-    'AB12CD'
-    >>> normalize_plate_text("OO7 o", o_equals_zero=True)
-    '0070'
-    """
-    cleaned = normalize_text(text)
-    return cleaned.replace("O", "0") if o_equals_zero else cleaned
 
 
 def _resize_to_height(gray: NDArray[np.uint8], height: int) -> NDArray[np.uint8]:

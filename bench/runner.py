@@ -46,9 +46,13 @@ import pandas as pd
 
 from bench import metrics
 from bench.config import BenchConfig, CandidateConfig, SuiteConfig
+from bench.external import ExternalResult, restore_external
+from bench.external import safe_name as _safe_name
 from bench.lifetime import process_pool
 from bench.ocr import OcrEngine, get_ocr, normalize_plate_text
-from bench.samples import Sample, build_sample, count_samples
+from bench.reads import read_outcome
+from bench.rundir import CONFIG_FILE, same_suite
+from bench.samples import Sample, build_sample, count_samples, sample_label
 from deblur.io import atomic_write_bytes, to_gray, write_image
 from deblur.registry import deblurrer_info, get_deblurrer
 from deblur.types import Deblurrer, Image
@@ -66,14 +70,14 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 COLUMNS = (
-    "suite", "sample_id", "source", "style", "text", "blur_kind", "blur_length",
-    "blur_angle", "noise", "condition", "method", "ocr", "prediction", "exact", "cer",
-    "ned", "psnr", "ssim", "ms", "error",
+    "suite", "sample_id", "seed", "source", "style", "text", "blur_kind",
+    "blur_length", "blur_angle", "noise", "condition", "method", "ocr", "prediction",
+    "exact", "outcome", "cer", "ned", "psnr", "ssim", "ms", "error",
 )  # fmt: skip
-"""Columns of the per-sample table, in order."""
+"""Columns of the per-sample table, in order (the one list; :mod:`bench.aggregate`
+reads it)."""
 
 ROWS_FILE = "rows.jsonl"
-CONFIG_FILE = "config.json"
 PER_SAMPLE_FILE = "per_sample.csv"
 EXAMPLES_DIR = "examples"
 MODEL_LOADER = "model"
@@ -85,7 +89,10 @@ MODEL_LOADER, path=...)``."""
 class ResultRow:
     """One (sample, condition, method, OCR engine) result; fields are :data:`COLUMNS`.
 
-    ``exact``, ``cer`` and ``ned`` compare normalized label and prediction; ``psnr``
+    ``exact``, ``cer`` and ``ned`` compare normalized label and prediction, and
+    ``outcome`` classifies the reading (:func:`bench.reads.read_outcome`: ``exact``,
+    ``misread`` or ``unread``; empty for failed rows); ``seed`` is the root seed of
+    the sample's draw; ``psnr``
     and ``ssim`` are on luminance against the sharp image (NaN without one); ``ms`` is
     the restoration time (0 for ``sharp`` and ``blurred``); ``error`` is empty unless
     this row failed, in which case the scores are NaN.
@@ -93,6 +100,7 @@ class ResultRow:
 
     suite: str
     sample_id: str
+    seed: int
     source: str
     style: str
     text: str
@@ -105,6 +113,7 @@ class ResultRow:
     ocr: str
     prediction: str
     exact: float
+    outcome: str
     cer: float
     ned: float
     psnr: float
@@ -139,6 +148,12 @@ def check_candidates(suite: SuiteConfig) -> None:
         If a ``needs_psf`` candidate is used on a ``blind`` suite.
     """
     for cand in suite.candidates:
+        if cand.is_folder and not Path(cand.folder).is_dir():
+            raise FileNotFoundError(
+                f"candidate {cand.label!r}: folder not found: {cand.folder}"
+            )
+        if cand.is_external:
+            continue
         if cand.is_model_file:
             if not Path(cand.name).is_file():
                 raise FileNotFoundError(f"candidate model file not found: {cand.name}")
@@ -211,7 +226,7 @@ def _restore(cand: CandidateConfig, sample: Sample) -> _Job:
         psnr, ssim = _quality(_box(sample, sample.sharp), restored)
         return _Job(condition="restored", method=cand.label, image=restored,
                     psnr=psnr, ssim=ssim, ms=ms)  # fmt: skip
-    except Exception as err:  # noqa: BLE001 - one failing candidate must not stop the run
+    except Exception as err:  # one failing candidate must not stop the run
         return _Job(condition="restored", method=cand.label, image=None,
                     error=_error_text(err))  # fmt: skip
 
@@ -220,7 +235,39 @@ def _box(sample: Sample, image: Image | None) -> Image | None:
     return None if image is None else sample.in_box(image)
 
 
-def _jobs(suite: SuiteConfig, sample: Sample) -> list[_Job]:
+def _external_jobs(
+    suite: SuiteConfig, samples: list[Sample]
+) -> dict[tuple[str, int], _Job]:
+    """Restore a chunk with every cmd:/dir: candidate (one command run per batch)."""
+    jobs: dict[tuple[str, int], _Job] = {}
+    for cand in suite.candidates:
+        if not cand.is_external:
+            continue
+        batch = [s for s in samples if s.index % cand.every == 0]
+        by_index = {s.index: s for s in batch}
+        try:
+            results = restore_external(cand, batch)
+        except Exception as err:  # e.g. no space for the temp folder
+            results = {
+                s.index: ExternalResult(image=None, error=_error_text(err))
+                for s in batch
+            }
+        for index, result in results.items():
+            psnr = ssim = math.nan
+            image = _box(by_index[index], result.image)  # a frame is read in its box
+            if image is not None:
+                sharp = _box(by_index[index], by_index[index].sharp)
+                psnr, ssim = _quality(sharp, image)
+            jobs[cand.label, index] = _Job(
+                condition="restored", method=cand.label, image=image,
+                psnr=psnr, ssim=ssim, ms=result.ms, error=result.error,
+            )  # fmt: skip
+    return jobs
+
+
+def _jobs(
+    suite: SuiteConfig, sample: Sample, external: dict[tuple[str, int], _Job]
+) -> list[_Job]:
     jobs: list[_Job] = []
     sharp, blurred = _box(sample, sample.sharp), sample.in_box(sample.blurred)
     if sharp is not None:
@@ -232,14 +279,11 @@ def _jobs(suite: SuiteConfig, sample: Sample) -> list[_Job]:
                      psnr=psnr, ssim=ssim))  # fmt: skip
     for cand in suite.candidates:
         if sample.index % cand.every == 0:
-            jobs.append(_restore(cand, sample))
+            if cand.is_external:
+                jobs.append(external[cand.label, sample.index])
+            else:
+                jobs.append(_restore(cand, sample))
     return jobs
-
-
-def _safe_name(name: str) -> str:
-    """`name` usable as one path component (sample ids of folders are file names)."""
-    cleaned = "".join(c if c.isalnum() or c in "-_.+" else "_" for c in name)
-    return cleaned.strip(".") or "_"
 
 
 def _save_examples(sample: Sample, jobs: list[_Job]) -> None:
@@ -258,12 +302,12 @@ def _read(engine: OcrEngine, images: list[Image]) -> list[str | BaseException]:
     """Read `images` in one batch; on failure, one by one to isolate the bad one."""
     try:
         return list(engine.read_batch(images))
-    except Exception:  # noqa: BLE001 - retried per image below, errors recorded per row
+    except Exception:  # retried per image below, errors recorded per row
         out: list[str | BaseException] = []
         for image in images:
             try:
                 out.append(engine(image))
-            except Exception as err:  # noqa: BLE001 - recorded in the row's error column
+            except Exception as err:  # recorded in the row's error column
                 out.append(err)
         return out
 
@@ -274,18 +318,23 @@ def _row(suite: SuiteConfig, sample: Sample, job: _Job, ocr: str,
     if isinstance(prediction, BaseException):
         error, prediction = _error_text(prediction), None
     exact = cer = ned = math.nan
+    outcome = ""
     if prediction is not None and not error:
-        label = normalize_plate_text(sample.text, o_equals_zero=suite.o_equals_zero)
-        read = normalize_plate_text(prediction, o_equals_zero=suite.o_equals_zero)
+        zero = suite.o_equals_zero
+        label = normalize_plate_text(sample.text, o_equals_zero=zero)
+        read = normalize_plate_text(prediction, o_equals_zero=zero)
         exact = metrics.exact_match(label, read)
+        outcome = read_outcome(label, read, o_equals_zero=zero)
         cer = metrics.char_error_rate(label, read)
         ned = metrics.normalized_edit_distance(label, read)
     row = ResultRow(
-        suite=suite.name, sample_id=sample.sample_id, source=sample.source,
+        suite=suite.name, sample_id=sample.sample_id, seed=sample.seed,
+        source=sample.source,
         style=sample.style, text=sample.text, blur_kind=str(sample.blur["kind"]),
         blur_length=float(sample.blur["length"]), blur_angle=float(sample.blur["angle"]),
         noise=float(sample.blur["noise"]), condition=job.condition, method=job.method,
-        ocr=ocr, prediction=(prediction or "").strip(), exact=exact, cer=cer, ned=ned,
+        ocr=ocr, prediction=(prediction or "").strip(), exact=exact, outcome=outcome,
+        cer=cer, ned=ned,
         psnr=job.psnr, ssim=job.ssim, ms=job.ms, error=error,
     )  # fmt: skip
     return dataclasses.asdict(row)
@@ -294,10 +343,17 @@ def _row(suite: SuiteConfig, sample: Sample, job: _Job, ocr: str,
 def _failed_sample(
     suite: SuiteConfig, index: int, err: BaseException
 ) -> list[dict[str, Any]]:
-    sample = Sample(index=index, sample_id=f"{suite.name}-{index:05d}", text="", style="",
+    seed = suite.seed
+    try:
+        sample_id, text = sample_label(suite, index)
+        per_draw = count_samples(suite) // len(suite.draw_seeds)
+        seed = suite.draw_seeds[index // per_draw]
+    except Exception:  # the labels themselves failed; keep the index
+        sample_id, text = f"{suite.name}-{index:05d}", ""
+    sample = Sample(index=index, sample_id=sample_id, text=text, style="",
                     source="", sharp=None, blurred=np.zeros((1, 1), np.float32), psf=None,
                     blur={"kind": "", "length": math.nan, "angle": math.nan,
-                          "noise": math.nan})  # fmt: skip
+                          "noise": math.nan}, seed=seed)  # fmt: skip
     job = _Job(
         condition="blurred", method="blurred", image=None, error=_error_text(err)
     )
@@ -307,15 +363,17 @@ def _failed_sample(
 def _run_chunk(indices: Sequence[int]) -> list[tuple[int, list[dict[str, Any]]]]:
     """Run samples `indices` in this worker; return (index, rows) per sample."""
     suite: SuiteConfig = _STATE["suite"]
-    planned: list[tuple[Sample, list[_Job]]] = []
+    samples: list[Sample] = []
     failed: dict[int, list[dict[str, Any]]] = {}
     for index in indices:
         try:
-            sample = build_sample(suite, index)
-        except Exception as err:  # noqa: BLE001 - recorded, the run goes on
+            samples.append(build_sample(suite, index))
+        except Exception as err:  # recorded, the run goes on
             failed[index] = _failed_sample(suite, index, err)
-            continue
-        jobs = _jobs(suite, sample)
+    external = _external_jobs(suite, samples)
+    planned: list[tuple[Sample, list[_Job]]] = []
+    for sample in samples:
+        jobs = _jobs(suite, sample, external)
         _save_examples(sample, jobs)
         planned.append((sample, jobs))
     readable = [
@@ -338,10 +396,11 @@ def _run_chunk(indices: Sequence[int]) -> list[tuple[int, list[dict[str, Any]]]]
 # --- main side --------------------------------------------------------------------
 
 
-def _config_dict(cfg: BenchConfig) -> dict[str, Any]:  # Any: JSON values
+def _config_dict(cfg: BenchConfig, samples: int) -> dict[str, Any]:  # Any: JSON
     suite = cfg.effective_suite
     return {
         "suite": dataclasses.asdict(suite),
+        "samples": samples,
         "workers": cfg.workers,
         "chunk": cfg.chunk,
         "examples": cfg.examples,
@@ -349,13 +408,13 @@ def _config_dict(cfg: BenchConfig) -> dict[str, Any]:  # Any: JSON values
     }
 
 
-def _prepare_dir(cfg: BenchConfig, out_dir: Path) -> None:
+def _prepare_dir(cfg: BenchConfig, out_dir: Path, samples: int) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / CONFIG_FILE
-    new = _config_dict(cfg)
+    new = _config_dict(cfg, samples)
     if path.exists():
         old = json.loads(path.read_text(encoding="utf-8"))
-        if old.get("suite") != json.loads(json.dumps(new["suite"])):
+        if not same_suite(old.get("suite"), json.loads(json.dumps(new["suite"]))):
             raise ValueError(
                 f"out_dir {out_dir} holds a run with a different suite configuration; "
                 "use a new folder"
@@ -492,7 +551,7 @@ def iter_results(
     check_candidates(suite)
     out = Path(out_dir)
     total = count_samples(suite)
-    _prepare_dir(cfg, out)
+    _prepare_dir(cfg, out, total)
     rows_path = out / ROWS_FILE
     done = _read_done(rows_path)
     pending = [i for i in range(total) if i not in done]
@@ -547,11 +606,13 @@ def run(cfg: BenchConfig, out_dir: str | os.PathLike[str]) -> pd.DataFrame:
     -------
     DataFrame
         One row per (sample, condition, method, OCR engine) with :data:`COLUMNS`:
-        ``suite``, ``sample_id``, ``source`` (``synthetic`` or folder), ``style``,
+        ``suite``, ``sample_id``, ``seed`` (root seed of the sample's draw),
+        ``source`` (``synthetic`` or folder), ``style``,
         ``text`` (label), ``blur_kind``, ``blur_length``, ``blur_angle`` (degrees),
         ``noise`` (sigma), ``condition`` (``sharp|blurred|restored``), ``method``
         (``sharp``, ``blurred`` or the candidate), ``ocr``, ``prediction`` (raw OCR
-        text), ``exact`` (0/1), ``cer``, ``ned``, ``psnr`` (dB, luminance; ``inf`` for
+        text), ``exact`` (0/1), ``outcome`` (``exact``, ``misread`` or ``unread``;
+        empty when the row failed), ``cer``, ``ned``, ``psnr`` (dB, luminance; ``inf`` for
         the sharp row), ``ssim`` (luminance), ``ms`` (restoration time), ``error``.
         Also written to ``per_sample.csv``.
     """

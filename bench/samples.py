@@ -1,7 +1,9 @@
 """Benchmark samples: a sharp plate (when known), its blurred copy, the PSF and labels.
 
 Sample ``i`` of a suite is built from its own seed, ``SeedSequence([suite.seed, i])``,
-so any worker can build any sample alone and the same suite gives the same pixels.
+so any worker can build any sample alone and the same suite gives the same pixels. A
+suite drawn several times (``repeats``/``seeds``) numbers its samples draw after draw:
+sample ``d * count + i`` is sample ``i`` of the draw with root seed ``draw_seeds[d]``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ __all__ = [
     "iter_samples",
     "build_sample",
     "count_samples",
+    "sample_label",
     "BOX_COLUMNS",
     "FRAME_STYLE",
 ]
@@ -68,6 +71,8 @@ class Sample:
         For a whole camera frame (``labels.csv`` columns ``x,y,w,h``): the plate's box
         ``(x, y, w, h)``. Methods restore the whole frame; only the box is read and
         scored. None for plate crops.
+    seed : int
+        Root seed of the draw the sample belongs to.
     """
 
     index: int
@@ -80,6 +85,7 @@ class Sample:
     psf: PSF | None
     blur: dict[str, float | str] = field(default_factory=dict)
     box: tuple[int, int, int, int] | None = None
+    seed: int = 0
 
     def in_box(self, image: Image) -> Image:
         """`image` (same size as `blurred`) cut to the plate box; whole without one."""
@@ -89,24 +95,56 @@ class Sample:
         return image[y : y + h, x : x + w]
 
 
-def _sample_rng(suite: SuiteConfig, index: int) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence([suite.seed, index]))
+def _draw(suite: SuiteConfig, index: int) -> tuple[int, int]:
+    """Root seed of sample `index`'s draw and its index within that draw."""
+    base = _base_count(suite)
+    seeds = suite.draw_seeds
+    if not 0 <= index < base * len(seeds):
+        raise IndexError(f"index must be in [0, {base * len(seeds)}), got {index}")
+    return seeds[index // base], index % base
+
+
+def _sample_id(suite: SuiteConfig, seed: int, local: int, file: str | None) -> str:
+    draw = f"s{seed}-" if len(suite.draw_seeds) > 1 else ""
+    if file is None:
+        return f"{suite.name}-{draw}{local:05d}"
+    return f"{draw}{file}"
+
+
+def sample_label(suite: SuiteConfig, index: int) -> tuple[str, str]:
+    """Return ``(sample_id, text)`` of sample `index` without reading any image.
+
+    The text is known for folder suites (from ``labels.csv``); a synthetic plate's text
+    is drawn with its image, so it is empty here. Used for the rows of a sample that
+    could not be built.
+    """
+    seed, local = _draw(suite, index)
+    if suite.kind == "synthetic":
+        return _sample_id(suite, seed, local, None), ""
+    file, text, _ = _folder_rows(suite)[local]
+    return _sample_id(suite, seed, local, file), text
 
 
 def _degrade(sharp: Image, suite: SuiteConfig, index: int, rng: np.random.Generator):  # type: ignore[no-untyped-def]
-    """Return (blurred, psf, params) per the suite's blur grid."""
+    """Return (blurred, psf, params, sharp) per the suite's blur grid.
+
+    ``sharp`` is the reference: the input, or the scene after a family's exposure
+    change (family ``dim``).
+    """
     from deblur.synth.degrade import add_noise, make_pair, seed2017_blur
 
     grid = suite.blur
+    if grid.kind == "family":
+        return _degrade_family(sharp, suite, index, rng)
     if grid.kind == "none":
         blurred = add_noise(sharp, grid.noise, rng) if grid.noise else sharp.copy()
-        return blurred, None, {"kind": "none", "length": 0.0, "angle": math.nan}
+        return blurred, None, {"kind": "none", "length": 0.0, "angle": math.nan}, sharp
     if grid.kind == "seed2017":
         pair = seed2017_blur(sharp, rng)
         blurred = (
             add_noise(pair.blurred, grid.noise, rng) if grid.noise else pair.blurred
         )
-        return blurred, pair.psf, dict(pair.params)
+        return blurred, pair.psf, dict(pair.params), sharp
     length = float(grid.lengths[index % len(grid.lengths)])
     cfg = BlurConfig(
         kind="linear",
@@ -115,7 +153,27 @@ def _degrade(sharp: Image, suite: SuiteConfig, index: int, rng: np.random.Genera
         noise=(grid.noise, grid.noise),
     )
     pair = make_pair(sharp, cfg, rng)
-    return pair.blurred, pair.psf, dict(pair.params)
+    return pair.blurred, pair.psf, dict(pair.params), sharp
+
+
+def _degrade_family(
+    sharp: Image, suite: SuiteConfig, index: int, rng: np.random.Generator
+):  # type: ignore[no-untyped-def]
+    """Degrade with family ``families[i % F]`` at length ``lengths[(i // F) % L]``."""
+    from deblur.synth.degrade import make_pair
+    from deblur.synth.families import family_config
+
+    grid = suite.blur
+    family = grid.families[index % len(grid.families)]
+    length = float(grid.lengths[(index // len(grid.families)) % len(grid.lengths)])
+    cfg = family_config(family, length=length)
+    pair = make_pair(sharp, cfg, rng)
+    params = dict(pair.params)
+    params["kind"] = family
+    if cfg.kind in ("none",):
+        params["length"] = 0.0
+    psf = None if cfg.kind == "none" else pair.psf
+    return pair.blurred, psf, params, pair.sharp
 
 
 def _resize_width(image: Image, width: int) -> Image:
@@ -189,9 +247,13 @@ def _in_frame(path: Path, image: Image, box: Box) -> None:
         )
 
 
-def count_samples(suite: SuiteConfig) -> int:
-    """Return how many samples :func:`iter_samples` yields for `suite`."""
+def _base_count(suite: SuiteConfig) -> int:
     return suite.count if suite.kind == "synthetic" else len(_folder_rows(suite))
+
+
+def count_samples(suite: SuiteConfig) -> int:
+    """Return how many samples :func:`iter_samples` yields for `suite` (all draws)."""
+    return _base_count(suite) * len(suite.draw_seeds)
 
 
 def build_sample(suite: SuiteConfig, index: int) -> Sample:
@@ -204,33 +266,31 @@ def build_sample(suite: SuiteConfig, index: int) -> Sample:
     ValueError, FileNotFoundError
         If a folder suite lacks its folder or an image cannot be read.
     """
-    rng = _sample_rng(suite, index)
+    seed, local = _draw(suite, index)
+    rng = np.random.default_rng(np.random.SeedSequence([seed, local]))
     if suite.kind == "synthetic":
-        if not 0 <= index < suite.count:
-            raise IndexError(f"index must be in [0, {suite.count}), got {index}")
         from deblur.synth.plates import make_plates
 
-        style = suite.styles[index % len(suite.styles)]
+        style = suite.styles[local % len(suite.styles)]
         plate = next(
             make_plates(1, PlateConfig(style=style, width=suite.plate_width), rng)
         )
-        blurred, psf, params = _degrade(plate.image, suite, index, rng)
+        blurred, psf, params, reference = _degrade(plate.image, suite, local, rng)
         return _sample(
             suite,
             index,
-            f"{suite.name}-{index:05d}",
+            _sample_id(suite, seed, local, None),
             plate.text,
             style,
             "synthetic",
-            plate.image,
+            reference,
             blurred,
             psf,
             params,
+            seed=seed,
         )
-    rows = _folder_rows(suite)
-    if not 0 <= index < len(rows):
-        raise IndexError(f"index must be in [0, {len(rows)}), got {index}")
-    file, text, box = rows[index]
+    file, text, box = _folder_rows(suite)[local]
+    sample_id = _sample_id(suite, seed, local, file)
     path = Path(suite.folder or ".") / file
     if box is None:
         image = _resize_width(read_image(path), suite.plate_width)
@@ -239,15 +299,22 @@ def build_sample(suite: SuiteConfig, index: int) -> Sample:
         image = read_image(path)
         _in_frame(path, image, box)
         style = FRAME_STYLE
-    sharp: Image | None = image
     if suite.kind == "blind":
-        sharp, blurred, psf = None, image, None
-        params = {"kind": "unknown", "length": math.nan, "angle": math.nan,
-                  "noise": math.nan}  # fmt: skip
-    else:
-        blurred, psf, params = _degrade(image, suite, index, rng)
-    return _sample(suite, index, file, text, style, str(suite.folder), sharp, blurred,
-                   psf, params, box)  # fmt: skip
+        unknown: dict[str, float | str] = {
+            "kind": "unknown",
+            "length": math.nan,
+            "angle": math.nan,
+            "noise": math.nan,
+        }
+        return _sample(
+            suite, index, sample_id, text, style, str(suite.folder), None, image,
+            None, unknown, seed=seed, box=box,
+        )  # fmt: skip
+    blurred, psf, params, reference = _degrade(image, suite, local, rng)
+    return _sample(
+        suite, index, sample_id, text, style, str(suite.folder), reference, blurred,
+        psf, params, seed=seed, box=box,
+    )  # fmt: skip
 
 
 def _sample(
@@ -255,12 +322,14 @@ def _sample(
     index: int,
     sample_id: str,
     text: str,
-    style: str,  # noqa: PLR0913
+    style: str,
     source: str,
     sharp: Image | None,
     blurred: Image,
     psf: PSF | None,
     params: dict[str, float | str],
+    *,
+    seed: int,
     box: Box | None = None,
 ) -> Sample:
     blur: dict[str, float | str] = {
@@ -279,6 +348,7 @@ def _sample(
         blurred=np.asarray(blurred, np.float32),
         psf=psf,
         blur=blur,
+        seed=seed,
         box=box,
     )
 

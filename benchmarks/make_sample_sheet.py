@@ -9,15 +9,16 @@ root::
 
 from __future__ import annotations
 
-import argparse
 import io
 from pathlib import Path
+from typing import Annotated
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+import typer
 from PIL import Image as PILImage
 
 from deblur.config import BlurConfig, PlateConfig
@@ -28,10 +29,11 @@ LENGTHS = (7.0, 15.0)
 PER_STYLE = 4
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("datasets/samples/plates.png"))
-    args = parser.parse_args()
+OUT = Path("datasets/samples/plates.png")
+
+
+def main(out: Annotated[Path, typer.Option(help="PNG to write.")] = OUT) -> None:
+    """Render the sample sheet of synthetic plates."""
     rng = np.random.default_rng(0)
     samples = [
         sample
@@ -61,10 +63,10 @@ def main() -> None:
     buffer.seek(0)
     with PILImage.open(buffer) as sheet:  # a 128-colour palette keeps the file small
         sheet.convert("RGB").quantize(128, dither=PILImage.Dither.NONE).save(
-            args.out, optimize=True
+            out, optimize=True
         )
-    print(f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} KB)")
+    print(f"wrote {out} ({out.stat().st_size / 1024:.0f} KB)")
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

@@ -14,14 +14,15 @@ Usage: ``python benchmarks/ocr_throughput.py [--suite default] [--count N]
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import os
 import statistics
 import time
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
+import typer
 
 from bench.config import OcrConfig, SuiteConfig, load_suite
 from bench.ocr import OcrEngine, PpOcr, TesseractOcr, normalize_plate_text
@@ -120,18 +121,26 @@ def _accuracy(sets: dict[str, tuple[list[np.ndarray], list[str], bool]]) -> list
     return lines
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--suite", default="default")
-    parser.add_argument("--count", type=int, default=0, help="0 = the suite's count")
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--real", type=Path, action="append", default=[])
-    parser.add_argument("--out", type=Path, default=Path("results/ocr_throughput.md"))
-    args = parser.parse_args()
+OUT = Path("results/ocr_throughput.md")
+
+
+def main(
+    suite_name: Annotated[
+        str, typer.Option("--suite", help="Suite name or .toml.")
+    ] = "default",
+    count: Annotated[int, typer.Option(help="Plates (0 = the suite's count).")] = 0,
+    repeats: Annotated[int, typer.Option(help="Timed passes (median).")] = 3,
+    real: Annotated[
+        list[Path] | None, typer.Option(help="Real crop folder (repeatable).")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Markdown file to write.")] = OUT,
+) -> None:
+    """Measure OCR accuracy and throughput of the engine settings."""
+    real = real or []
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # as in the bench runner
-    suite = load_suite(args.suite)
-    count = args.count or suite.count
-    sets = _sets(suite, count, args.real)
+    suite = load_suite(suite_name)
+    count = count or suite.count
+    sets = _sets(suite, count, real)
     images, labels, oz = sets["sharp"]
     sizes = ", ".join(f"{name} {len(s[0])}" for name, s in sets.items())
     lines = [
@@ -140,9 +149,9 @@ def main() -> None:
         f"styles {'/'.join(suite.styles)}); shipped settings `{OcrConfig()}`. "
         f"Machine: {os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f} "
         "at the end of the run (the run itself keeps about one core busy).", "",
-        f"## Throughput (sharp plates; median of {args.repeats} passes, 1 pass for "
+        f"## Throughput (sharp plates; median of {repeats} passes, 1 pass for "
         "one process per plate)", "",
-        *_throughput(images, labels, args.repeats, oz), "",
+        *_throughput(images, labels, repeats, oz), "",
         "## Exact match by preparation", "",
         f"Plates per set: {sizes}. Blurred sets are the same plates with a linear "
         "blur of that length at a random angle plus noise (the suite's grid). "
@@ -152,10 +161,10 @@ def main() -> None:
         "of the plate background. Real folders are read in place, never copied.", "",
         *_accuracy(sets),
     ]  # fmt: skip
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

@@ -10,18 +10,19 @@ per estimate, and the PP-OCR exact match of blind Wiener built on the estimate (
 plates and 13-21 px), next to oracle Wiener (true PSF). Writes
 ``results/psf_estimate.md``.
 
-Usage: ``python benchmarks/psf_estimate.py [--seeds 7 2024] [--out FILE]``
+Usage: ``python benchmarks/psf_estimate.py [--seed 7 --seed 2024] [--out FILE]``
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import statistics
 import time
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
+import typer
 
 from bench.config import OcrConfig, load_suite
 from bench.ocr import PpOcr, normalize_plate_text
@@ -102,12 +103,18 @@ def _measure(seed: int, engine: PpOcr) -> list[str]:
     return lines
 
 
-def main() -> None:
-    """Parse arguments, measure each seed, print and write the tables."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[7, 2024])
-    parser.add_argument("--out", type=Path, default=Path("results/psf_estimate.md"))
-    args = parser.parse_args()
+OUT = Path("results/psf_estimate.md")
+
+
+def main(
+    seeds: Annotated[
+        list[int] | None,
+        typer.Option("--seed", help="Suite seed (repeatable; 7 and 2024 by default)."),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Markdown file to write.")] = OUT,
+) -> None:
+    """Measure each seed, print and write the tables."""
+    seeds = seeds or [7, 2024]
     engine = PpOcr(OcrConfig())
     lines = [
         "# Blind PSF estimate on suite plates",
@@ -117,14 +124,14 @@ def main() -> None:
         "Seed 7 chose the settings; seed 2024 is the default suite itself.",
         "",
     ]
-    for seed in args.seeds:
+    for seed in seeds:
         block = _measure(seed, engine)
         print("\n".join(block), flush=True)
         lines += block
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("\n".join(lines))
-    print(f"wrote {args.out}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines))
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

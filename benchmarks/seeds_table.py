@@ -11,10 +11,11 @@ Usage: ``python benchmarks/seeds_table.py RUN_DIR [RUN_DIR ...] [--out FILE]``
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
+from typing import Annotated
 
 import pandas as pd
+import typer
 
 from bench.aggregate import read_per_sample, summarize
 
@@ -33,13 +34,15 @@ def _cells(frame: pd.DataFrame) -> dict[tuple[str, str], str]:
     }
 
 
-def main() -> None:
+OUT = Path("results/seeds.md")
+
+
+def main(
+    runs: Annotated[list[Path], typer.Argument(help="Run folders, one per seed.")],
+    out: Annotated[Path, typer.Option(help="Markdown file to write.")] = OUT,
+) -> None:
     """Read the runs, print and write the pooled table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("runs", type=Path, nargs="+")
-    parser.add_argument("--out", type=Path, default=Path("results/seeds.md"))
-    args = parser.parse_args()
-    frames = [read_per_sample(run) for run in args.runs]
+    frames = [read_per_sample(run) for run in runs]
     names = [str(f["suite"].iloc[0]) for f in frames]
     cells = [_cells(f) for f in frames]
     pooled = _cells(pd.concat(frames))
@@ -64,9 +67,9 @@ def main() -> None:
         lines.append("")
     text = "\n".join(lines)
     print(text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

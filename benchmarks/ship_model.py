@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/ship_model.py NAME TRAIN_RUN_DIR --command "deblur train ..." \
-        [--bench RESULTS_RUN_DIR ...] [--method NAME] [--onnx]
+        [--bench RESULTS_RUN_DIR]... [--method NAME] [--onnx]
 
 With ``--onnx`` the shipped file is also exported to ``deblur/weights/<name>.onnx``, which
 :func:`deblur.load` then runs through onnxruntime (about twice as fast on a CPU); the
@@ -17,14 +17,15 @@ model (exact match per OCR engine and blur length, PSNR, SSIM, ms).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
 import shutil
 from pathlib import Path
+from typing import Annotated
 
 import pandas as pd
+import typer
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "deblur" / "weights"
 
@@ -46,25 +47,28 @@ def _scores(bench_dir: Path, method: str) -> dict:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("name")
-    parser.add_argument("run_dir", type=Path)
-    parser.add_argument("--command", required=True, help="the command that retrains it")
-    parser.add_argument("--bench", type=Path, nargs="*", default=[])
-    parser.add_argument(
-        "--method", default=None, help="bench method name (default: NAME)"
-    )
-    parser.add_argument(
-        "--onnx", action="store_true", help="also export deblur/weights/NAME.onnx"
-    )
-    args = parser.parse_args()
+def main(
+    name: Annotated[str, typer.Argument(help="Name of the shipped weights.")],
+    run_dir: Annotated[Path, typer.Argument(help="The training run folder.")],
+    command: Annotated[str, typer.Option(help="The command that retrains it.")],
+    bench: Annotated[
+        list[Path] | None, typer.Option(help="Bench run folder (repeatable).")
+    ] = None,
+    method: Annotated[
+        str | None, typer.Option(help="Bench method name (default: NAME).")
+    ] = None,
+    onnx: Annotated[
+        bool, typer.Option("--onnx", help="Also export deblur/weights/NAME.onnx.")
+    ] = False,
+) -> None:
+    """Copy a trained run into deblur/weights and write its model card."""
+    bench = bench or []
 
     import keras
 
     from deblur.models import model_stats
 
-    run = args.run_dir
+    run = run_dir
     model = keras.saving.load_model(run / "model.keras", compile=False, safe_mode=True)
     stats = model_stats(model)
     log = pd.read_csv(run / "log.csv")
@@ -76,8 +80,8 @@ def main() -> None:
     else:
         best = log.loc[log["val_psnr"].idxmax()]
     card = {
-        "name": args.name,
-        "file": f"{args.name}.keras",
+        "name": name,
+        "file": f"{name}.keras",
         "model_config": json.loads((run / "model_config.json").read_text()),
         "train_config": train_config,
         "params": stats.params,
@@ -89,31 +93,29 @@ def main() -> None:
         "cpu_s": float(log["cpu_s"].max()),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}, "
         "shared with other work during training",
-        "retrain_command": args.command,
-        "scores": [_scores(b, args.method or args.name) for b in args.bench],
+        "retrain_command": command,
+        "scores": [_scores(b, method or name) for b in bench],
     }
     WEIGHTS.mkdir(exist_ok=True)
-    shutil.copyfile(run / "model.keras", WEIGHTS / f"{args.name}.keras")
-    if args.onnx:
+    shutil.copyfile(run / "model.keras", WEIGHTS / f"{name}.keras")
+    if onnx:
         from deblur.export import export_onnx
 
-        result = export_onnx(model, WEIGHTS / f"{args.name}.onnx")
+        result = export_onnx(model, WEIGHTS / f"{name}.onnx")
         if result.max_abs_error > 1e-4:
             raise SystemExit(
                 f"ONNX export differs from Keras by {result.max_abs_error}"
             )
         card["onnx"] = {
-            "file": f"{args.name}.onnx",
+            "file": f"{name}.onnx",
             "max_abs_error": result.max_abs_error,
         }
-    (WEIGHTS / f"{args.name}.model_card.json").write_text(
-        json.dumps(card, indent=2) + "\n"
-    )
-    size = (WEIGHTS / f"{args.name}.keras").stat().st_size / 1e6
+    (WEIGHTS / f"{name}.model_card.json").write_text(json.dumps(card, indent=2) + "\n")
+    size = (WEIGHTS / f"{name}.keras").stat().st_size / 1e6
     print(
-        f"shipped {args.name}: {stats.params} params, {size:.1f} MB, best val {best['val_psnr']} dB"
+        f"shipped {name}: {stats.params} params, {size:.1f} MB, best val {best['val_psnr']} dB"
     )
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

@@ -19,7 +19,6 @@ Usage: ``python benchmarks/suite_walltime.py [--suite default] [--limit 14]
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import os
 import resource
@@ -28,7 +27,9 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+import typer
 
 from bench.config import BenchConfig, CandidateConfig, SuiteConfig, load_suite
 from bench.ocr import get_ocr
@@ -90,19 +91,28 @@ def _share(cand: CandidateConfig | None) -> float:
     return 1.0 if cand is None else 1.0 / cand.every
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--suite", default="default")
-    parser.add_argument("--limit", type=int, default=14)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--candidates", default=CLASSICAL)
-    parser.add_argument("--budget-min", type=float, default=15.0)
-    parser.add_argument("--out", type=Path, default=Path("results/suite_walltime.md"))
-    args = parser.parse_args()
-    cands = tuple(CandidateConfig.parse(n) for n in args.candidates.split(","))
-    suite = dataclasses.replace(load_suite(args.suite), candidates=cands)
+OUT = Path("results/suite_walltime.md")
+
+
+def main(
+    suite_name: Annotated[
+        str, typer.Option("--suite", help="Suite name or .toml.")
+    ] = "default",
+    limit: Annotated[int, typer.Option(help="Samples to time.")] = 14,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 2,
+    candidates: Annotated[
+        str, typer.Option(help="Comma-separated candidates.")
+    ] = CLASSICAL,
+    budget_min: Annotated[
+        float, typer.Option(help="Wall-time budget in minutes.")
+    ] = 15.0,
+    out: Annotated[Path, typer.Option(help="Markdown file to write.")] = OUT,
+) -> None:
+    """Time a few samples of a suite and extrapolate to the whole suite."""
+    cands = tuple(CandidateConfig.parse(n) for n in candidates.split(","))
+    suite = dataclasses.replace(load_suite(suite_name), candidates=cands)
     full = suite.count
-    cfg = BenchConfig(suite=suite, limit=args.limit, workers=args.workers)
+    cfg = BenchConfig(suite=suite, limit=limit, workers=workers)
     limited = cfg.effective_suite
 
     with tempfile.TemporaryDirectory(prefix="suite_walltime_") as tmp:
@@ -110,17 +120,15 @@ def main() -> None:
         frame = run(cfg, Path(tmp) / "run")
         run_wall = time.perf_counter() - start
     failed = int((frame["error"] != "").sum())
-    print(f"run: {args.limit} samples in {run_wall:.1f} s ({failed} failed rows)")
+    print(f"run: {limit} samples in {run_wall:.1f} s ({failed} failed rows)")
 
-    clock = _breakdown(limited, args.limit, cfg.chunk)
+    clock = _breakdown(limited, limit, cfg.chunk)
     by_label = {c.label: c for c in cands}
     rows, total_wall, total_cpu = [], 0.0, 0.0
     for stage in clock.wall:
         cand = by_label.get(stage.removeprefix("deblur: "))
         scale = (
-            full * _share(cand) / max(1, clock.calls[stage])
-            if cand
-            else full / args.limit
+            full * _share(cand) / max(1, clock.calls[stage]) if cand else full / limit
         )
         wall, cpu = clock.wall[stage] * scale, clock.cpu[stage] * scale
         per = 1000 * clock.wall[stage] / max(1, clock.calls[stage])
@@ -128,8 +136,8 @@ def main() -> None:
                      wall / 60, cpu / 60))  # fmt: skip
         total_wall, total_cpu = total_wall + wall, total_cpu + cpu
     rows.sort(key=lambda r: -r[5])
-    run_full = run_wall * full / args.limit / 60
-    ideal = total_cpu / args.workers / 60
+    run_full = run_wall * full / limit / 60
+    ideal = total_cpu / workers / 60
     load = os.getloadavg()
     lines = [
         "# Bench suite wall time", "",
@@ -137,15 +145,15 @@ def main() -> None:
         f"`lengths[i % {len(suite.blur.lengths)}]`, so {full} plates in all, "
         f"{full // len(suite.blur.lengths)} per length); candidates "
         f"{', '.join(c.label for c in cands)}; OCR {', '.join(suite.ocr)}. Measured on "
-        f"the first {args.limit} samples, extrapolated linearly.", "",
+        f"the first {limit} samples, extrapolated linearly.", "",
         f"Machine: {os.cpu_count()} CPU cores, load average {load[0]:.1f} / "
         f"{load[1]:.1f} / {load[2]:.1f} during this measurement (the measurement itself "
         "keeps the cores busy; above the core count, other work shared them and wall "
         "times are pessimistic). CPU times are what the bench itself needs.", "",
         "## Whole run", "",
-        f"`bench.runner.run`, {args.workers} workers, chunk {cfg.chunk}: "
-        f"{args.limit} samples in {run_wall:.1f} s wall -> **{run_full:.1f} min** for "
-        f"the full suite at this load (budget {args.budget_min:.0f} min).", "",
+        f"`bench.runner.run`, {workers} workers, chunk {cfg.chunk}: "
+        f"{limit} samples in {run_wall:.1f} s wall -> **{run_full:.1f} min** for "
+        f"the full suite at this load (budget {budget_min:.0f} min).", "",
         "## Per stage (one process)", "",
         "| stage | calls | ms/call (wall) | CPU/wall | full suite, wall min (1 core) "
         "| full suite, CPU min |",
@@ -153,23 +161,23 @@ def main() -> None:
         *[f"| {s} | {n} | {ms:.1f} | {ratio:.2f} | {w:.1f} | {c:.1f} |"
           for s, n, ms, ratio, w, c in rows],
         f"| **total** | | | | {total_wall / 60:.1f} | {total_cpu / 60:.1f} |", "",
-        f"Full suite on {args.workers} idle cores (CPU total / {args.workers}): "
+        f"Full suite on {workers} idle cores (CPU total / {workers}): "
         f"**{ideal:.1f} min**; at the measured load: {run_full:.1f} min.", "",
     ]  # fmt: skip
     grid = len(suite.blur.lengths)
     lines += [
         f"If every plate were run at every length ({full} x {grid} = {full * grid} "
         f"samples, not what the suite does), multiply by {grid}: "
-        f"{ideal * grid:.1f} min on {args.workers} idle cores, "
+        f"{ideal * grid:.1f} min on {workers} idle cores, "
         f"{run_full * grid:.1f} min at this load.", "",
     ]  # fmt: skip
-    verdict = "within" if ideal <= args.budget_min else "over"
-    lines.append(f"Verdict: the CPU need is {verdict} the {args.budget_min:.0f}-minute "
-                 f"budget on {args.workers} cores.")  # fmt: skip
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    verdict = "within" if ideal <= budget_min else "over"
+    lines.append(f"Verdict: the CPU need is {verdict} the {budget_min:.0f}-minute "
+                 f"budget on {workers} cores.")  # fmt: skip
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

@@ -1,13 +1,17 @@
 """Configuration dataclasses for synthesis, models, training and tiling.
 
 Every tunable of the `deblur` package lives here, validated once in ``__post_init__``.
-Files are read only at the CLI boundary through ``from_dict``; unknown keys are errors.
+Files are read only at the CLI boundary through :func:`from_dict`, the typed loader
+both packages use; unknown keys are errors.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import types
+import typing
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, TypeVar
 
 __all__ = [
@@ -18,46 +22,217 @@ __all__ = [
     "TrainConfig",
     "TileConfig",
     "PLATE_STYLES",
+    "CLASSIC_STYLES",
+    "PLATE_SCHEMES",
+    "PLATE_PRESETS",
     "BLUR_KINDS",
     "ARCHITECTURES",
     "GUIDES",
+    "LOSSES",
+    "PlateStyle",
+    "PlateScheme",
+    "PlatePreset",
+    "BlurKind",
+    "Arch",
+    "Guide",
+    "Loss",
+    "Distribute",
 ]
 
 T = TypeVar("T")
 
-PLATE_STYLES = ("uk", "eu", "us")
-BLUR_KINDS = ("seed2017", "linear", "trajectory", "defocus", "gaussian")
-ARCHITECTURES = ("plain15", "res15", "unet")
-GUIDES = ("none", "blind_wiener")
+
+class PlateStyle(str, Enum):
+    """Plate styles of synthetic plates (``PlateConfig.style`` also takes "any")."""
+
+    uk = "uk"
+    eu = "eu"
+    us = "us"
+    cn = "cn"
+    br = "br"
+    br_old = "br_old"
 
 
-def from_dict(cls: type[T], data: dict[str, Any]) -> T:  # Any: parsed JSON/TOML values
-    """Build dataclass `cls` from a mapping, rejecting unknown keys.
+class PlateScheme(str, Enum):
+    """Plate and text colour schemes of ``PlateConfig.scheme`` (besides "auto")."""
 
-    Lists become tuples and nested ``BlurConfig`` mappings are converted.
+    black_on_white = "black_on_white"
+    black_on_yellow = "black_on_yellow"
+    red_on_white = "red_on_white"
+    white_on_blue = "white_on_blue"
+    white_on_green = "white_on_green"
+    white_on_black = "white_on_black"
+    yellow_on_black = "yellow_on_black"
+    black_on_grey = "black_on_grey"
+    white_on_red = "white_on_red"
+
+
+class PlatePreset(str, Enum):
+    """Named presets of :meth:`PlateConfig.preset`."""
+
+    classic = "classic"
+    variety = "variety"
+
+
+class BlurKind(str, Enum):
+    """PSF families of :class:`BlurConfig`."""
+
+    seed2017 = "seed2017"
+    linear = "linear"
+    trajectory = "trajectory"
+    shake = "shake"
+    defocus = "defocus"
+    gaussian = "gaussian"
+    none = "none"
+
+
+class Arch(str, Enum):
+    """Architectures of :class:`ModelConfig`."""
+
+    plain15 = "plain15"
+    res15 = "res15"
+    unet = "unet"
+
+
+class Guide(str, Enum):
+    """Guide images of :class:`ModelConfig`."""
+
+    none = "none"
+    blind_wiener = "blind_wiener"
+    gated_wiener = "gated_wiener"
+
+
+class Loss(str, Enum):
+    """Pixel losses of :class:`TrainConfig`."""
+
+    mse = "mse"
+    l1 = "l1"
+    charbonnier = "charbonnier"
+
+
+class Distribute(str, Enum):
+    """How :func:`deblur.train.train` spreads a step over devices."""
+
+    none = "none"
+    mirrored = "mirrored"
+
+
+PLATE_STYLES = tuple(s.value for s in PlateStyle)
+CLASSIC_STYLES = ("uk", "eu", "us")
+PLATE_SCHEMES = tuple(s.value for s in PlateScheme)
+PLATE_PRESETS = tuple(p.value for p in PlatePreset)
+BLUR_KINDS = tuple(k.value for k in BlurKind)
+ARCHITECTURES = tuple(a.value for a in Arch)
+GUIDES = tuple(g.value for g in Guide)
+LOSSES = tuple(loss.value for loss in Loss)
+
+
+def from_dict(cls: type[T], data: object) -> T:
+    """Build the config dataclass `cls` from a parsed JSON or TOML mapping.
+
+    The one typed loader of both packages (``bench.config`` uses it too): every value
+    must fit its field's type hint, lists become tuples, and mappings (or lists of
+    mappings) for fields typed as config dataclasses are built recursively, such as
+    ``TrainConfig.degradations``. Each class still validates its values in
+    ``__post_init__``.
+
+    Parameters
+    ----------
+    cls : type
+        A dataclass.
+    data : mapping
+        Field names to values.
+
+    Returns
+    -------
+    cls instance
 
     Raises
     ------
     ValueError
-        If `data` has a key that `cls` does not define.
+        If `data` is not a mapping, has a key `cls` does not define, lacks a required
+        key, or a value does not fit the field's type (the message names the class,
+        the field, the expected type and the value).
+
+    Examples
+    --------
+    >>> from_dict(TileConfig, {"tile": 128, "overlap": 16})
+    TileConfig(tile=128, overlap=16, batch=8, max_pixels=1048576)
+    >>> from_dict(TileConfig, {"tile": "128"})
+    Traceback (most recent call last):
+    ...
+    ValueError: TileConfig.tile must be int, got '128'
     """
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    if not isinstance(data, dict):
+        raise ValueError(f"{cls.__name__} must be a mapping, got {data!r}")
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    names = {f.name for f in fields}
     unknown = sorted(set(data) - names)
     if unknown:
         raise ValueError(
             f"unknown {cls.__name__} keys {unknown}; expected some of {sorted(names)}"
         )
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        if key == "degradations":
-            value = tuple(
-                v if isinstance(v, BlurConfig) else from_dict(BlurConfig, v)
-                for v in value
+    hints = typing.get_type_hints(cls)
+    values = {key: _convert(value, hints[key]) for key, value in data.items()}
+    for key, value in values.items():
+        if not _matches(value, hints[key]):
+            raise ValueError(
+                f"{cls.__name__}.{key} must be {_describe(hints[key])}, got {value!r}"
             )
-        elif isinstance(value, list):
-            value = tuple(value)
-        values[key] = value
+    required = [
+        f.name
+        for f in fields
+        if f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+        and f.name not in values
+    ]
+    if required:
+        raise ValueError(f"{cls.__name__} is missing the required keys {required}")
     return cls(**values)
+
+
+def _convert(value: object, hint: Any) -> object:  # Any: a typing annotation
+    """Lists to tuples, and mappings to the config dataclass that `hint` names."""
+    for arg in _union_args(hint):
+        if dataclasses.is_dataclass(arg) and isinstance(value, dict):
+            return from_dict(arg, value)  # type: ignore[arg-type]
+        if typing.get_origin(arg) is tuple and isinstance(value, (list, tuple)):
+            item = typing.get_args(arg)[0]
+            return tuple(_convert(v, item) for v in value)
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _union_args(hint: Any) -> tuple[Any, ...]:  # Any: a typing annotation
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return typing.get_args(hint)
+    return (hint,)
+
+
+def _matches(value: object, hint: Any) -> bool:  # Any: a typing annotation
+    """Whether a parsed value fits a dataclass field annotation."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_matches(value, arg) for arg in typing.get_args(hint))
+    if origin is tuple:
+        (item, *_) = typing.get_args(hint)
+        return isinstance(value, tuple) and all(_matches(v, item) for v in value)
+    if hint is type(None):
+        return value is None
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint)
+
+
+def _describe(hint: Any) -> str:  # Any: a typing annotation
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return " or ".join(_describe(arg) for arg in typing.get_args(hint))
+    if typing.get_origin(hint) is tuple:
+        return f"a list of {_describe(typing.get_args(hint)[0])}"
+    if hint is type(None):
+        return "absent"
+    return "a mapping" if dataclasses.is_dataclass(hint) else hint.__name__
 
 
 def _check_range(name: str, value: float, low: float, high: float) -> None:
@@ -69,10 +244,16 @@ def _check_range(name: str, value: float, low: float, high: float) -> None:
 class PlateConfig:
     """How synthetic sharp plates look.
 
+    The defaults draw the three classic styles exactly as before issue 13 (same seed,
+    same pixels); every look added since is off until its knob is set, and
+    ``PlateConfig.preset("variety")`` turns them all on.
+
     Attributes
     ----------
-    style : {"any", "uk", "eu", "us"}
-        Plate style; ``"any"`` draws one per plate.
+    style : {"any", "uk", "eu", "us", "cn", "br", "br_old"}
+        Plate style; ``"any"`` draws one per plate from `styles`.
+    styles : tuple of str
+        The styles ``"any"`` draws from (default the classic ``uk``, ``eu``, ``us``).
     width : int
         Output image width in pixels.
     height : int or None
@@ -93,9 +274,27 @@ class PlateConfig:
         Draw the plate's border.
     noise : float
         Standard deviation of Gaussian sensor noise in [0, 1] units.
+    scheme : str
+        Plate and text colours: ``"auto"`` takes the style's usual colours (UK
+        white front or yellow rear, EU white, US the state's, CN white on blue, BR
+        black on white, old BR black on grey), or one of :data:`PLATE_SCHEMES` for
+        every plate.
+    scheme_variety : float
+        Probability in [0, 1] that an ``"auto"`` plate takes one of its style's other
+        real-world schemes instead (most of them light text on a dark plate).
+    bolts : float
+        Probability in [0, 1] of two screw heads on the plate.
+    dirt : float
+        Probability in [0, 1] of dirt: low-frequency blotches and speckle.
+    shadow : float
+        Probability in [0, 1] of a soft-edged shadow across part of the crop.
+    car : float
+        Probability in [0, 1] that the crop is wider and shows a synthetic car rear
+        (painted body, recess, bumper line, highlights) instead of the textured margin.
     """
 
     style: str = "any"
+    styles: tuple[str, ...] = CLASSIC_STYLES
     width: int = 240
     height: int | None = None
     margin: float = 0.08
@@ -106,11 +305,27 @@ class PlateConfig:
     background: bool = True
     border: bool = True
     noise: float = 0.01
+    scheme: str = "auto"
+    scheme_variety: float = 0.0
+    bolts: float = 0.0
+    dirt: float = 0.0
+    shadow: float = 0.0
+    car: float = 0.0
 
     def __post_init__(self) -> None:
         if self.style not in ("any", *PLATE_STYLES):
             raise ValueError(
                 f"style must be 'any' or one of {PLATE_STYLES}, got {self.style!r}"
+            )
+        styles = tuple(self.styles)
+        object.__setattr__(self, "styles", styles)  # a list from a file -> tuple
+        if (
+            not styles
+            or set(styles) - set(PLATE_STYLES)
+            or len(set(styles)) < len(styles)
+        ):
+            raise ValueError(
+                f"styles must be distinct names from {PLATE_STYLES}, got {self.styles}"
             )
         if self.width < 16:
             raise ValueError(f"width must be >= 16, got {self.width}")
@@ -122,17 +337,64 @@ class PlateConfig:
         _check_range("perspective", self.perspective, 0.0, 0.3)
         _check_range("illumination", self.illumination, 0.0, 1.0)
         _check_range("noise", self.noise, 0.0, 0.5)
+        if self.scheme not in ("auto", *PLATE_SCHEMES):
+            raise ValueError(
+                f"scheme must be 'auto' or one of {PLATE_SCHEMES}, got {self.scheme!r}"
+            )
+        for name in ("scheme_variety", "bolts", "dirt", "shadow", "car"):
+            _check_range(name, getattr(self, name), 0.0, 1.0)
+
+    @classmethod
+    def preset(cls, name: str) -> PlateConfig:
+        """Return the named preset, one of :data:`PLATE_PRESETS`.
+
+        ``"classic"`` is ``PlateConfig()``: the three classic styles, usual colours,
+        no bolts, dirt, shadows or car body. ``"variety"`` draws all of
+        :data:`PLATE_STYLES`, gives 40% of plates another real-world colour scheme,
+        and adds bolts (50%), dirt (35%), shadows (30%) and car body (30%): the
+        distribution meant for training and for new suites.
+
+        Raises
+        ------
+        ValueError
+            If `name` is not in :data:`PLATE_PRESETS`.
+
+        Examples
+        --------
+        >>> PlateConfig.preset("variety").styles
+        ('uk', 'eu', 'us', 'cn', 'br', 'br_old')
+        """
+        if name == "classic":
+            return cls()
+        if name == "variety":
+            return cls(
+                styles=PLATE_STYLES,
+                scheme_variety=0.4,
+                bolts=0.5,
+                dirt=0.35,
+                shadow=0.3,
+                car=0.3,
+            )
+        raise ValueError(f"preset must be one of {PLATE_PRESETS}, got {name!r}")
 
 
 @dataclass(frozen=True, kw_only=True)
 class BlurConfig:
-    """One degradation: a blur kernel family plus noise and JPEG re-compression.
+    """One degradation: exposure, a blur kernel, optics, sampling, noise and JPEG.
+
+    The stages run in camera order: exposure change of the scene, motion/defocus blur
+    (`kind`), lens softness (`optics`), sensor sampling (`resolution`), Poisson and
+    Gaussian noise (`photons`, `noise`), JPEG (`jpeg_quality`), and the up-scaling back
+    to the input size. Every stage but the blur and the Gaussian noise is off unless
+    set. Named combinations live in :mod:`deblur.synth.families`.
 
     Attributes
     ----------
-    kind : {"seed2017", "linear", "trajectory", "defocus", "gaussian"}
+    kind : {"seed2017", "linear", "trajectory", "shake", "defocus", "gaussian", "none"}
         PSF family. ``seed2017`` is the 2017 generator (one-sided line, length
-        0.3-1.0 x 25% of the image width); the others are centred.
+        0.3-1.0 x 25% of the image width); the others are centred. ``shake`` is a
+        smooth curved camera-shake path travelled at uneven speed; ``none`` applies no
+        blur (the later stages still apply).
     length : tuple of (float, float)
         Range of the blur length in pixels for ``linear`` and ``trajectory``, of the
         diameter for ``defocus``, of ``6 * sigma`` for ``gaussian``. Drawn uniformly.
@@ -144,6 +406,30 @@ class BlurConfig:
         Range of JPEG re-compression quality; None disables it.
     weight : float
         Relative frequency of this degradation in a training mix.
+    family : str
+        Name of the degradation family this config belongs to (see
+        :mod:`deblur.synth.families`); recorded with every draw, so results can be
+        broken down by it. Empty for ad-hoc configs.
+    exposure : float or None
+        Strength in (0, 1] of a random exposure change of the *scene* before it is
+        blurred: gamma ``exp(s * U(-0.7, 0.7))``, contrast ``1 - s * U(0, 0.6)`` and a
+        brightness shift ``s * U(-0.2, 0.1)``. The sharp reference gets the same
+        change (the task is deblurring, not relighting). None disables it.
+    invert : float
+        Probability of a photographic negative of the scene (light text on a dark
+        plate), applied with the exposure change; a training augmentation.
+    optics : tuple of (float, float) or None
+        Range of the standard deviation (px) of a Gaussian lens softness applied after
+        the motion blur. None disables it.
+    resolution : tuple of (float, float) or None
+        Range of the plate *text* height in pixels at which the sensor samples the
+        plate: the image is down-scaled so that its text (taken as 60% of the image
+        height) is that high, noised and compressed there, then up-scaled back to its
+        size (bicubic). Only down-scaling happens. None disables it.
+    photons : tuple of (float, float) or None
+        Range of the photon count of a white pixel for signal-dependent (Poisson)
+        noise, added before the Gaussian read noise `noise`. Fewer photons, more
+        noise. None disables it.
     """
 
     kind: str = "linear"
@@ -152,6 +438,12 @@ class BlurConfig:
     noise: tuple[float, float] = (0.0, 0.01)
     jpeg_quality: tuple[int, int] | None = None
     weight: float = 1.0
+    family: str = ""
+    exposure: float | None = None
+    invert: float = 0.0
+    optics: tuple[float, float] | None = None
+    resolution: tuple[float, float] | None = None
+    photons: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in BLUR_KINDS:
@@ -176,6 +468,25 @@ class BlurConfig:
                 )
         if self.weight <= 0:
             raise ValueError(f"weight must be > 0, got {self.weight}")
+        if self.exposure is not None:
+            _check_range("exposure", self.exposure, 1e-6, 1.0)
+        _check_range("invert", self.invert, 0.0, 1.0)
+        _check_pair("optics", self.optics, 0.0, 10.0)
+        _check_pair("resolution", self.resolution, 4.0, 512.0)
+        _check_pair("photons", self.photons, 1.0, 1e6)
+
+
+def _check_pair(
+    name: str, value: tuple[float, float] | None, low: float, high: float
+) -> None:
+    """Check an optional ``(low, high)`` range lies in ``[low, high]`` and is ordered."""
+    if value is None:
+        return
+    if len(value) != 2 or not low <= value[0] <= value[1] <= high:
+        raise ValueError(
+            f"{name} must be None or (low, high) with {low} <= low <= high <= {high}, "
+            f"got {value}"
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -194,11 +505,13 @@ class ModelConfig:
         Number of down-sampling levels (``unet`` only).
     blocks : tuple of int
         Blocks per encoder level, then the middle (``unet`` only); length ``depth + 1``.
-    guide : {"none", "blind_wiener"}
+    guide : {"none", "blind_wiener", "gated_wiener"}
         ``"blind_wiener"`` (``unet`` only) feeds the model a second image beside the
         blurred one, the blind Wiener restoration (registered deblurrer ``blind_wiener``),
         and adds the predicted correction to that guide instead of to the input. The
         model then has ``2 * channels`` inputs and ``channels`` outputs.
+        ``"gated_wiener"`` does the same with the registered ``gated_wiener``, which
+        is the input itself wherever the blind estimate finds no clear straight blur.
     """
 
     arch: str = "unet"
@@ -263,7 +576,7 @@ class TrainConfig:
     batch : int
         Patches per step.
     patch : tuple of (int, int)
-        Patch (height, width) in pixels.
+        Patch (height, width) in pixels (``deblur train --patch`` takes WxH).
     lr : float
         Peak learning rate (cosine decay to 1% after a short warm-up).
     loss : {"mse", "l1", "charbonnier"}
@@ -328,10 +641,8 @@ class TrainConfig:
             raise ValueError(f"patch must be (height, width) >= 8, got {self.patch}")
         if not 0 < self.lr < 1:
             raise ValueError(f"lr must be in (0, 1), got {self.lr}")
-        if self.loss not in ("mse", "l1", "charbonnier"):
-            raise ValueError(
-                f"loss must be 'mse', 'l1' or 'charbonnier', got {self.loss!r}"
-            )
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss must be one of {LOSSES}, got {self.loss!r}")
         if self.edge_weight < 0:
             raise ValueError(f"edge_weight must be >= 0, got {self.edge_weight}")
         if not 0 < self.val_fraction < 1:

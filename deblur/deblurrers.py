@@ -30,6 +30,7 @@ Tesseract exact matches (24 plates). Wiener ``balance=0.01`` gains 3.2 dB (0.002
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,6 +39,9 @@ from deblur.config import TileConfig
 from deblur.registry import register_deblurrer
 from deblur.types import PSF, Deblurrer, Image, check_image
 from deblur.wiener import edge_taper, wiener_hunt
+
+if TYPE_CHECKING:  # scipy is imported only when a blur is estimated
+    from deblur.estimate import PsfEstimate
 
 __all__ = [
     "IdentityDeblurrer",
@@ -321,23 +325,70 @@ class BlindWienerDeblurrer:
     """Wiener deconvolution with a linear PSF estimated from the image (blind).
 
     The kernel comes from :func:`deblur.estimate.estimate_linear_psf`; the restoration
-    is :class:`WienerDeblurrer` with it.
+    is :class:`WienerDeblurrer` with it. With a `gate`, the restoration is trusted only
+    as far as the estimate is: ``input + w * (wiener - input)`` with ``w`` rising
+    linearly from 0 at ``strength = gate[0]`` to 1 at ``gate[1]``, so a plate without
+    a clear straight blur (sharp, soft, shaken, compressed) comes back unchanged
+    instead of ringing around an invented kernel.
     """
 
-    name = "blind_wiener"
-
-    def __init__(self, *, balance: float, max_length: float) -> None:
+    def __init__(
+        self,
+        *,
+        balance: float,
+        max_length: float,
+        gate: tuple[float, float] | None = None,
+        name: str = "blind_wiener",
+    ) -> None:
         _check_positive("balance", balance)
         _check_positive("max_length", max_length)
+        if gate is not None and not 0 <= gate[0] < gate[1]:
+            raise ValueError(
+                f"gate must be (low, high) with 0 <= low < high, got {gate}"
+            )
         self.balance = float(balance)
         self.max_length = float(max_length)
+        self.gate = gate
+        self.name = name
+
+    def weight(self, strength: float) -> float:
+        """The share of the Wiener restoration kept for an estimate's `strength`."""
+        if self.gate is None:
+            return 1.0
+        low, high = self.gate
+        return float(np.clip((strength - low) / (high - low), 0.0, 1.0))
 
     def __call__(self, image: Image) -> Image:
-        """Estimate the blur of `image`, then deconvolve it."""
+        """Estimate the blur of `image`, then deconvolve it (as far as the gate lets)."""
         from deblur.estimate import estimate_linear_psf
 
         estimate = estimate_linear_psf(check_image(image), max_length=self.max_length)
-        return WienerDeblurrer(psf=estimate.psf, balance=self.balance)(image)
+        return self.from_estimate(image, estimate)
+
+    def from_estimate(self, image: Image, estimate: PsfEstimate) -> Image:
+        """Deconvolve `image` with an estimate already made (as far as the gate lets).
+
+        Parameters
+        ----------
+        image : (H, W) or (H, W, C) ndarray of float32 in [0, 1]
+            The blurred image.
+        estimate : PsfEstimate
+            Its blur estimate (:func:`deblur.estimate.estimate_linear_psf` with
+            ``max_length=self.max_length``); :meth:`__call__` makes it itself.
+
+        Returns
+        -------
+        ndarray
+            ``image + w * (wiener - image)`` with ``w = self.weight(estimate.strength)``:
+            a copy of `image` when ``w`` is 0, the Wiener restoration when it is 1.
+        """
+        weight = self.weight(estimate.strength)
+        if weight == 0.0:
+            return image.copy()
+        restored = WienerDeblurrer(psf=estimate.psf, balance=self.balance)(image)
+        if weight == 1.0:
+            return restored
+        return (image + weight * (restored - image)).astype(image.dtype)
 
 
 @register_deblurrer(
@@ -346,6 +397,31 @@ class BlindWienerDeblurrer:
 )
 def _make_blind_wiener(*, balance: float = 0.01, max_length: float = 40.0) -> Deblurrer:
     return BlindWienerDeblurrer(balance=balance, max_length=max_length)
+
+
+GATED_WIENER_GATE = (10.0, 16.0)
+"""Cepstral strength (:attr:`deblur.estimate.PsfEstimate.strength`) below which
+``gated_wiener`` returns the input, and above which it returns the full blind Wiener
+restoration. Chosen on 40 synthetic plates of seed 99
+and 40 real crops of each set (not the suites' draws): sharp, soft, JPEG, dim and
+camera-pipeline plates score 4-12 (95th percentile 11.5), straight motion of 5-17 px
+scores 12-46 (5th percentile 23 on synthetic, 6-11 on real crops)."""
+
+
+@register_deblurrer(
+    "gated_wiener",
+    description="Blind Wiener only where the cepstrum finds a clear straight blur; "
+    "elsewhere the input (do no harm).",
+)
+def _make_gated_wiener(
+    *,
+    balance: float = 0.01,
+    max_length: float = 40.0,
+    gate: tuple[float, float] = GATED_WIENER_GATE,
+) -> Deblurrer:
+    return BlindWienerDeblurrer(
+        balance=balance, max_length=max_length, gate=gate, name="gated_wiener"
+    )
 
 
 # --- Trained models (see deblur.inference) ---------------------------------------------

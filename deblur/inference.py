@@ -43,6 +43,7 @@ __all__ = [
     "shipped_weights",
     "MIN_SIDE",
     "model_multiple",
+    "model_guide",
     "first_line",
     "blur_weight",
     "direction_ratio",
@@ -85,8 +86,12 @@ class ModelDeblurrer:
     seed_tiling : bool
         Predict with the 2017 stride-1 40x20 tiling (:func:`predict_seed_tiling`).
     guided : bool
-        The model takes ``2 * channels`` inputs: the image and its blind Wiener
-        restoration (``ModelConfig.guide == "blind_wiener"``), made region by region.
+        The model takes ``2 * channels`` inputs: the image and its guide restoration
+        (``ModelConfig.guide``), made region by region from each region's own blur
+        estimate.
+    guide : str
+        The registered deblurrer that makes the guide (``blind_wiener`` or
+        ``gated_wiener``); see :func:`model_guide` and :meth:`guide_region`.
 
     Notes
     -----
@@ -113,6 +118,7 @@ class ModelDeblurrer:
         tile: TileConfig | None,
         seed_tiling: bool,
         guided: bool = False,
+        guide: str = "blind_wiener",
     ) -> None:
         if channels not in (1, 3):
             raise ValueError(f"model channels must be 1 or 3, got {channels}")
@@ -124,6 +130,7 @@ class ModelDeblurrer:
         self.tile = tile or TileConfig()
         self.seed_tiling = seed_tiling
         self.guided = guided
+        self.guide = guide
         self.in_channels = channels * (2 if guided else 1)
 
     def _run(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -147,7 +154,7 @@ class ModelDeblurrer:
     def _restore(self, planes: NDArray[np.float32]) -> NDArray[np.float32]:
         if self.seed_tiling:
             if self.guided:
-                guide = get_deblurrer("blind_wiener")(planes)
+                guide = get_deblurrer(self.guide)(planes)
                 planes = np.concatenate([planes, guide], axis=2)
             out = predict_seed_tiling(self.predict_batch, planes)
             return out[..., : self.channels]
@@ -188,8 +195,8 @@ class ModelDeblurrer:
         """Restore a ``(N, h, w, channels)`` batch of regions, each on its own.
 
         Each region gets its own blur estimate (:func:`deblur.estimate.
-        estimate_linear_psf`, on the luminance), and a guided model its own blind
-        Wiener guide from it. With `pass_through` thresholds (``"tile"``: those of
+        estimate_linear_psf`, on the luminance), and a guided model its own guide
+        from it (:meth:`guide_region`). With `pass_through` thresholds (``"tile"``: those of
         ``tile.pass_through``), a region without measurable motion blur is returned
         unchanged and skips the model: its weight is :func:`blur_weight` of the
         estimate's strength times :func:`direction_weight`; between 0 and 1 the
@@ -226,8 +233,6 @@ class ModelDeblurrer:
         weights: NDArray[np.float64],
     ) -> NDArray[np.float32]:
         """Restore the regions whose weight is above 0 (guides from `estimates`)."""
-        from deblur.deblurrers import WienerDeblurrer
-
         out = regions.copy()
         todo = np.flatnonzero(weights > 0)
         if not len(todo):
@@ -238,13 +243,44 @@ class ModelDeblurrer:
             for i in todo:
                 estimate = estimates[int(i)]
                 assert estimate is not None  # a guided model estimates every region
-                wiener = WienerDeblurrer(psf=estimate.psf, balance=GUIDE_BALANCE)
-                guides.append(wiener(regions[i]))
+                guides.append(self.guide_region(regions[i], estimate))
             batch = np.concatenate([batch, np.stack(guides)], axis=3)
         restored = self.predict_batch(batch)[..., : self.channels]
         mix = weights[todo].reshape(-1, 1, 1, 1).astype(np.float32)
         out[todo] = mix * restored + (1 - mix) * regions[todo]
         return out
+
+    def guide_region(
+        self, region: NDArray[np.float32], estimate: PsfEstimate
+    ) -> NDArray[np.float32]:
+        """The guide image a guided model takes beside `region` (its second half).
+
+        Parameters
+        ----------
+        region : (h, w, channels) ndarray of float32
+            One region's planes.
+        estimate : PsfEstimate
+            The region's blur estimate (``max_length=GUIDE_MAX_LENGTH``), made once
+            and shared with the pass-through rule.
+
+        Returns
+        -------
+        ndarray
+            For ``guide == "blind_wiener"`` the Wiener restoration with the estimated
+            PSF; for ``"gated_wiener"`` ``region + w * (wiener - region)`` with ``w``
+            the gate's weight of the estimate's strength (:data:`deblur.deblurrers.
+            GATED_WIENER_GATE`), as the model saw it in training. Any other registered
+            guide is called on the region itself.
+        """
+        from deblur.deblurrers import GATED_WIENER_GATE, BlindWienerDeblurrer
+
+        if self.guide not in ("blind_wiener", "gated_wiener"):
+            return np.asarray(get_deblurrer(self.guide)(region), np.float32)
+        gate = GATED_WIENER_GATE if self.guide == "gated_wiener" else None
+        wiener = BlindWienerDeblurrer(
+            balance=GUIDE_BALANCE, max_length=GUIDE_MAX_LENGTH, gate=gate
+        )
+        return wiener.from_estimate(region, estimate)
 
     def __call__(self, image: Image) -> Image:
         """Restore `image`: same shape and dtype out, values in [0, 1]."""
@@ -322,6 +358,7 @@ class KerasDeblurrer(ModelDeblurrer):
         name: str = "keras",
         tile: TileConfig | None = None,
         seed_tiling: bool = False,
+        guide: str = "blind_wiener",
     ) -> None:
         import tensorflow as tf
 
@@ -334,6 +371,7 @@ class KerasDeblurrer(ModelDeblurrer):
             tile=tile,
             seed_tiling=seed_tiling,
             guided=in_channels is not None and in_channels == 2 * channels,
+            guide=guide,
         )
         self.model = model
         spec = tf.TensorSpec([None, None, None, self.in_channels], tf.float32)
@@ -387,6 +425,7 @@ class OnnxDeblurrer(ModelDeblurrer):
         tile: TileConfig | None = None,
         seed_tiling: bool = False,
         threads: int = 0,
+        guide: str = "blind_wiener",
     ) -> None:
         import onnxruntime as ort
 
@@ -422,6 +461,7 @@ class OnnxDeblurrer(ModelDeblurrer):
             tile=tile,
             seed_tiling=seed_tiling,
             guided=shape[3] == 2 * channels,
+            guide=guide,
         )
         self.path = path
         self._session = session
@@ -759,9 +799,55 @@ def load(
             path = shipped_onnx
         elif runtime == "onnx":
             raise FileNotFoundError(f"no shipped ONNX export {shipped_onnx}")
+    guide = model_guide(path)
     if path.suffix.lower() == ".onnx":
         return OnnxDeblurrer(
-            path, name=name, tile=tile, seed_tiling=seed_tiling, threads=threads
+            path,
+            name=name,
+            tile=tile,
+            seed_tiling=seed_tiling,
+            threads=threads,
+            guide=guide,
         )
     model = load_keras_model(path)
-    return KerasDeblurrer(model, name=name, tile=tile, seed_tiling=seed_tiling)
+    return KerasDeblurrer(
+        model, name=name, tile=tile, seed_tiling=seed_tiling, guide=guide
+    )
+
+
+def model_guide(path: str | os.PathLike[str]) -> str:
+    """The guide deblurrer a guided model file was trained with.
+
+    Read from ``ModelConfig.guide`` in the JSON beside the file: ``model_config.json``
+    in a training run folder, or ``<stem>.model_card.json`` beside shipped or exported
+    weights. Models without one (older runs) were trained with ``blind_wiener``.
+
+    Raises
+    ------
+    ValueError
+        If that JSON names a guide that is not a registered deblurrer.
+    """
+    from deblur.registry import available_deblurrers
+
+    path = Path(path)
+    for sidecar in (
+        path.parent / "model_config.json",
+        path.with_suffix(".model_card.json"),
+    ):
+        if not sidecar.is_file():
+            continue
+        try:
+            data = json.loads(sidecar.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+            continue
+        config = data.get("model_config", data) if isinstance(data, dict) else {}
+        guide = config.get("guide", "none") if isinstance(config, dict) else "none"
+        if guide in ("none", None):
+            break
+        if guide not in available_deblurrers():
+            raise ValueError(
+                f"{sidecar}: guide {guide!r} is not a registered deblurrer; "
+                f"available: {available_deblurrers()}"
+            )
+        return str(guide)
+    return "blind_wiener"

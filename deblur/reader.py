@@ -7,8 +7,9 @@ restored plate says how readable the restoration is, and
 ``TrainConfig.ocr_weight`` adds it to the pixel loss (:func:`deblur.train.train`).
 
 It reads a grey plate of any size (resized inside the model to ``READER_SIZE``) and
-outputs per-column logits over ``READER_ALPHABET`` plus the CTC blank (index 0). It
-is not an OCR engine for the bench: it was trained on the synthetic fonts only.
+outputs per-column logits over :data:`deblur.text.PLATE_ALPHABET` plus the CTC blank
+(index 0). It is not an OCR engine for the bench: it was trained on the synthetic
+fonts only.
 
 References
 ----------
@@ -23,7 +24,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,14 +34,13 @@ from numpy.typing import NDArray
 
 from deblur.config import BlurConfig, PlateConfig
 from deblur.io import atomic_write, to_gray
+from deblur.text import PLATE_ALPHABET, normalize_text
 from deblur.types import Image
 
 __all__ = [
-    "READER_ALPHABET",
     "READER_SIZE",
     "ReaderResult",
     "build_reader",
-    "normalize_text",
     "encode_texts",
     "reader_ctc_loss",
     "decode_logits",
@@ -51,13 +51,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-READER_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-"""Characters the reader outputs (plate text is normalised to these)."""
-
 READER_SIZE = (32, 160)
 """Height and width every plate is resized to inside the reader."""
 
-_NOT_READER = re.compile(r"[^A-Z0-9]")
 _NAME = re.compile(r"[A-Za-z0-9_-]+")
 _STAGES = ((32, (2, 2)), (64, (2, 2)), (96, (2, 1)), (128, (2, 1)))
 
@@ -66,7 +62,7 @@ def build_reader() -> Any:  # Any: keras.Model (Keras is imported lazily)
     """Return the CRNN: 8 conv layers (BN, ReLU), 4 poolings, 2 1-D convs, logits.
 
     The height goes 32 -> 2 and the width 160 -> 40, so a plate is read as 40
-    columns; each column's logits cover the blank and ``READER_ALPHABET``.
+    columns; each column's logits cover the blank and :data:`deblur.text.PLATE_ALPHABET`.
     """
     import keras
     from keras import layers
@@ -85,13 +81,8 @@ def build_reader() -> Any:  # Any: keras.Model (Keras is imported lazily)
     x = layers.Reshape((columns, rows * _STAGES[-1][0]))(x)
     for _ in range(2):
         x = layers.Conv1D(160, 3, padding="same", activation="relu")(x)
-    logits = layers.Dense(len(READER_ALPHABET) + 1)(x)
+    logits = layers.Dense(len(PLATE_ALPHABET) + 1)(x)
     return keras.Model(inputs, logits, name="plate_reader")
-
-
-def normalize_text(text: str) -> str:
-    """Upper-case `text` and keep only ``READER_ALPHABET`` characters."""
-    return _NOT_READER.sub("", text.upper())
 
 
 def encode_texts(texts: Sequence[str]) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
@@ -107,7 +98,7 @@ def encode_texts(texts: Sequence[str]) -> tuple[NDArray[np.int32], NDArray[np.in
         chars = normalize_text(text)
         if not chars:
             raise ValueError(f"plate text {text!r} has no character A-Z or 0-9")
-        labels.append([READER_ALPHABET.index(char) + 1 for char in chars])
+        labels.append([PLATE_ALPHABET.index(char) + 1 for char in chars])
     lengths = np.array([len(label) for label in labels], np.int32)
     dense = np.zeros((len(labels), int(lengths.max(initial=1))), np.int32)
     for row, label in enumerate(labels):
@@ -115,7 +106,7 @@ def encode_texts(texts: Sequence[str]) -> tuple[NDArray[np.int32], NDArray[np.in
     return dense, lengths
 
 
-def reader_ctc_loss(logits, labels, lengths):  # noqa: ANN001, ANN201 - TF tensors
+def reader_ctc_loss(logits, labels, lengths):  # untyped: TF tensors
     """Per-plate CTC loss of reader `logits` ``(N, T, K)`` against encoded labels."""
     import tensorflow as tf
 
@@ -132,7 +123,7 @@ def decode_logits(logits: NDArray[np.float32]) -> list[str]:
         chars, previous = [], 0
         for index in row:
             if index not in (0, previous):
-                chars.append(READER_ALPHABET[index - 1])
+                chars.append(PLATE_ALPHABET[index - 1])
             previous = index
         texts.append("".join(chars))
     return texts
@@ -213,6 +204,7 @@ def train_reader(
     batch: int = 32,
     lr: float = 1e-3,
     seed: int = 11,
+    on_step: Callable[[int, int], None] | None = None,
 ) -> ReaderResult:
     """Train the reader on synthetic plates (half lightly blurred) and save it.
 
@@ -223,6 +215,9 @@ def train_reader(
     steps, plates, batch, lr, seed : int, int, int, float, int
         Adam steps (cosine decay), number of training plates, batch size, peak
         learning rate, seed of data and weights.
+    on_step : callable, optional
+        Called as ``on_step(done, steps)`` after every step (the CLI draws a
+        progress bar).
 
     Returns
     -------
@@ -250,7 +245,7 @@ def train_reader(
     optimizer = keras.optimizers.Adam(schedule)
 
     @tf.function(reduce_retracing=True, autograph=False)
-    def train_step(x, y, n):  # noqa: ANN001, ANN202 - tensors
+    def train_step(x, y, n):  # untyped: tensors
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(reader_ctc_loss(reader(x, training=True), y, n))
         grads = tape.gradient(loss, reader.trainable_variables)
@@ -262,6 +257,8 @@ def train_reader(
         pick = rng.integers(0, len(train_x), batch)
         width = int(lengths[pick].max())
         loss = float(train_step(train_x[pick], labels[pick, :width], lengths[pick]))
+        if on_step is not None:
+            on_step(step + 1, steps)
         if (step + 1) % 500 == 0:
             logger.info("reader step %d loss %.3f", step + 1, loss)
     texts = decode_logits(reader.predict(val_x, verbose=0))

@@ -26,7 +26,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,30 +34,16 @@ from typing import Any
 
 import numpy as np
 
-from deblur.config import ModelConfig, TrainConfig
+from deblur.config import Distribute, ModelConfig, TrainConfig
 from deblur.io import atomic_write, atomic_write_bytes
-from deblur.pairs import (
-    PairSampler,
-    load_labelled_sources,
-    load_sources,
-    synthetic_plates,
-    synthetic_sources,
-)
+from deblur.pairs import PairSampler, synthetic_plates
 from deblur.types import Image
 
-__all__ = [
-    "TrainResult",
-    "PairSampler",
-    "load_sources",
-    "load_labelled_sources",
-    "synthetic_sources",
-    "train",
-    "DISTRIBUTE",
-]  # the data names live in deblur.pairs and are re-exported here
+__all__ = ["TrainResult", "make_loss", "train", "DISTRIBUTE"]
 
 logger = logging.getLogger(__name__)
 
-DISTRIBUTE = ("none", "mirrored")
+DISTRIBUTE = tuple(d.value for d in Distribute)
 """Values of ``train(distribute=...)``."""
 
 LOG_FIELDS = ("step", "loss", "val_loss", "val_psnr", "lr", "wall_s", "cpu_s")
@@ -120,7 +106,7 @@ def _plot_curves(rows: list[dict[str, str]], path: Path) -> None:
     atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100))
 
 
-def _pixel_loss(kind: str, diff):  # noqa: ANN001, ANN202 - backend tensors
+def _pixel_loss(kind: str, diff):  # untyped: backend tensors
     from keras import ops
 
     if kind == "mse":
@@ -130,11 +116,11 @@ def _pixel_loss(kind: str, diff):  # noqa: ANN001, ANN202 - backend tensors
     return ops.mean(ops.sqrt(ops.square(diff) + 1e-6))
 
 
-def make_loss(cfg: TrainConfig):  # noqa: ANN201 - returns a backend function
+def make_loss(cfg: TrainConfig):  # untyped: returns a backend function
     """Return ``loss(sharp, restored)``: the pixel loss plus the weighted edge term."""
     from keras import ops
 
-    def loss(sharp, restored):  # noqa: ANN001, ANN202 - backend tensors
+    def loss(sharp, restored):  # untyped: backend tensors
         diff = restored - sharp
         value = _pixel_loss(cfg.loss, diff)
         if cfg.edge_weight > 0:
@@ -212,6 +198,7 @@ def train(
     data_description: str = "synthetic",
     resume: bool = False,
     distribute: str = "none",
+    on_step: Callable[[int, int], None] | None = None,
 ) -> TrainResult:
     """Train `model_cfg` with `cfg`, checkpointing into `out_dir`.
 
@@ -239,6 +226,9 @@ def train(
         split evenly over the replicas, gradients are summed across them before the
         global-norm clip, so the update equals the single-device one. Checkpoints
         are the same, so a run can be resumed with either setting.
+    on_step : callable, optional
+        Called as ``on_step(done, cfg.steps)`` after every optimiser step (for a
+        progress bar; the CLI draws one).
 
     Returns
     -------
@@ -253,13 +243,39 @@ def train(
         is unknown, ``cfg.batch`` is not a multiple of the number of replicas, or
         ``cfg.ocr_weight`` is set without `texts` for `sources` or with `distribute`.
     """
-    import keras
-    import tensorflow as tf
-
-    from deblur.inference import model_multiple
-    from deblur.models import build_model
-
     strategy = _strategy(distribute, cfg.batch)
+    _check_ocr_inputs(cfg, strategy, sources, texts)
+    out = Path(out_dir)
+    _prepare_out_dir(out, model_cfg, cfg, data_description, resume=resume)
+    data = _make_data(model_cfg, cfg, sources, texts)
+    with strategy.scope() if strategy else contextlib.nullcontext():
+        run = _build_run(model_cfg, cfg, out / "checkpoints", resume=resume)
+    log = _TrainLog(out, upto=int(run.state.step.numpy()))
+    validation = _make_validation(data, cfg, run)
+    step_fn = _train_step(
+        run.model, run.optimizer, run.loss_fn, validation.reader, cfg.ocr_weight
+    )
+    if strategy is not None:
+        step_fn = _mirrored_step(strategy, run.model, run.optimizer, run.loss_fn)
+    _loop(data, cfg, run, step_fn, validation, log, out / "model.keras", on_step)
+    return run.state.result(out)
+
+
+@dataclass(frozen=True)
+class _Data:
+    """The sharp sources split by source, and the sampler that degrades them."""
+
+    sampler: PairSampler
+    train_idx: np.ndarray
+    val_idx: np.ndarray
+
+
+def _check_ocr_inputs(
+    cfg: TrainConfig,
+    strategy: object,
+    sources: Sequence[Image] | None,
+    texts: Sequence[str] | None,
+) -> None:
     if cfg.ocr_weight and strategy is not None:
         raise ValueError("ocr_weight is not supported with distribute='mirrored'")
     if cfg.ocr_weight and sources is not None and texts is None:
@@ -267,17 +283,34 @@ def train(
             "ocr_weight needs the plate text of every training image; train on "
             "synthetic plates or on a folder with labels.csv (load_labelled_sources)"
         )
-    out = Path(out_dir)
-    ckpt_dir = out / "checkpoints"
+
+
+def _prepare_out_dir(
+    out: Path,
+    model_cfg: ModelConfig,
+    cfg: TrainConfig,
+    data_description: str,
+    *,
+    resume: bool,
+) -> None:
+    """Refuse to overwrite a run (or resume a different one); write both configs."""
     configs = {
         "model_config.json": dataclasses.asdict(model_cfg),
         "train_config.json": {**dataclasses.asdict(cfg), "data": data_description},
     }
-    _check_out_dir(out, ckpt_dir, configs, resume=resume)
+    _check_out_dir(out, out / "checkpoints", configs, resume=resume)
     out.mkdir(parents=True, exist_ok=True)
     for name, data in configs.items():
         _write_json(out / name, data)
 
+
+def _make_data(
+    model_cfg: ModelConfig,
+    cfg: TrainConfig,
+    sources: Sequence[Image] | None,
+    texts: Sequence[str] | None,
+) -> _Data:
+    """Data step: the sources (synthetic plates when None), split, and the sampler."""
     if sources is None:
         sources, texts = synthetic_plates(cfg.plates, seed=cfg.seed)
     train_idx, val_idx = _split(len(sources), cfg.val_fraction, cfg.seed)
@@ -290,127 +323,283 @@ def train(
         photometric=cfg.photometric,
         texts=texts,
     )
+    return _Data(sampler, train_idx, val_idx)
 
-    with strategy.scope() if strategy else contextlib.nullcontext():
-        keras.utils.set_random_seed(cfg.seed)
-        model = build_model(model_cfg)
-        if cfg.init is not None:
-            from deblur.inference import load_keras_model
 
-            model.set_weights(load_keras_model(cfg.init).get_weights())
-        multiple = model_multiple(model)
-        warmup = min(500, max(1, cfg.steps // 20))
-        schedule = keras.optimizers.schedules.CosineDecay(
-            0.0,
-            max(1, cfg.steps - warmup),  # steps=1 still trains
-            alpha=0.01,
-            warmup_target=cfg.lr,
-            warmup_steps=warmup,
+class _State:
+    """The counters a checkpoint keeps beside the model and optimiser.
+
+    ``best`` is the score that picks ``model.keras`` (validation PSNR, or minus the
+    validation loss with an OCR term), ``best_psnr`` that model's PSNR, ``stale``
+    the validations since it improved (early stopping).
+    """
+
+    def __init__(self) -> None:
+        import tensorflow as tf
+
+        def var(value: float, dtype: Any) -> Any:  # Any: tf dtypes and variables
+            return tf.Variable(value, dtype=dtype, trainable=False)
+
+        self.step = var(0, tf.int64)
+        self.wall = var(0.0, tf.float64)
+        self.cpu = var(0.0, tf.float64)
+        self.best = var(-np.inf, tf.float64)
+        self.best_psnr = var(-np.inf, tf.float64)
+        self.stale = var(0, tf.int64)
+
+    def variables(self) -> dict[str, Any]:  # Any: tf.Variable
+        """The checkpointed variables by their checkpoint names."""
+        return {
+            "step": self.step,
+            "wall": self.wall,
+            "cpu": self.cpu,
+            "best": self.best,
+            "best_psnr": self.best_psnr,
+            "stale": self.stale,
+        }
+
+    def improved(self, score: float, psnr: float) -> bool:
+        """Record a validation `score`; True when it is the best so far."""
+        if score > float(self.best.numpy()):
+            self.best.assign(score)
+            self.best_psnr.assign(psnr)
+            self.stale.assign(0)
+            return True
+        self.stale.assign_add(1)
+        return False
+
+    def result(self, out: Path) -> TrainResult:
+        return TrainResult(
+            out_dir=out,
+            steps=int(self.step.numpy()),
+            best_val_psnr=float(self.best_psnr.numpy()),
+            wall_s=float(self.wall.numpy()),
+            cpu_s=float(self.cpu.numpy()),
         )
-        optimizer = keras.optimizers.Adam(learning_rate=schedule)
-        loss_fn = make_loss(cfg)
 
-        step_var = tf.Variable(0, dtype=tf.int64, trainable=False)
-        wall_var = tf.Variable(0.0, dtype=tf.float64, trainable=False)
-        cpu_var = tf.Variable(0.0, dtype=tf.float64, trainable=False)
-        best_var = tf.Variable(-np.inf, dtype=tf.float64, trainable=False)
-        best_psnr_var = tf.Variable(-np.inf, dtype=tf.float64, trainable=False)
-        stale_var = tf.Variable(0, dtype=tf.int64, trainable=False)
-        ckpt = tf.train.Checkpoint(
-            model=model,
-            optimizer=optimizer,
-            step=step_var,
-            wall=wall_var,
-            cpu=cpu_var,
-            best=best_var,
-            best_psnr=best_psnr_var,
-            stale=stale_var,
+
+@dataclass(frozen=True)
+class _Run:
+    """Model step: the model, its optimiser and schedule, loss and checkpoints."""
+
+    model: Any  # Any: keras.Model (Keras is imported lazily)
+    optimizer: Any  # Any: keras.optimizers.Optimizer
+    schedule: Any  # Any: keras LearningRateSchedule
+    loss_fn: Callable[..., Any]  # Any: backend tensors
+    multiple: int
+    state: _State
+    manager: Any  # Any: tf.train.CheckpointManager
+
+
+def _build_run(
+    model_cfg: ModelConfig, cfg: TrainConfig, ckpt_dir: Path, *, resume: bool
+) -> _Run:
+    """Build (or fine-tune from ``cfg.init``) the model; restore the latest checkpoint."""
+    import keras
+    import tensorflow as tf
+
+    from deblur.inference import load_keras_model, model_multiple
+    from deblur.models import build_model
+
+    keras.utils.set_random_seed(cfg.seed)
+    model = build_model(model_cfg)
+    if cfg.init is not None:
+        model.set_weights(load_keras_model(cfg.init).get_weights())
+    schedule = _schedule(cfg)
+    optimizer = keras.optimizers.Adam(learning_rate=schedule)
+    state = _State()
+    ckpt = tf.train.Checkpoint(model=model, optimizer=optimizer, **state.variables())
+    manager = tf.train.CheckpointManager(ckpt, str(ckpt_dir), max_to_keep=2)
+    if resume and manager.latest_checkpoint:
+        optimizer.build(model.trainable_variables)
+        ckpt.restore(manager.latest_checkpoint).expect_partial()
+        logger.info(
+            "resumed from %s at step %d",
+            manager.latest_checkpoint,
+            int(state.step.numpy()),
         )
-        manager = tf.train.CheckpointManager(ckpt, str(ckpt_dir), max_to_keep=2)
-        if resume and manager.latest_checkpoint:
-            optimizer.build(model.trainable_variables)
-            ckpt.restore(manager.latest_checkpoint).expect_partial()
-            logger.info(
-                "resumed from %s at step %d",
-                manager.latest_checkpoint,
-                int(step_var.numpy()),
-            )
-    start = int(step_var.numpy())
-    log_rows = _read_log(out / "log.csv", start)
+    return _Run(
+        model=model,
+        optimizer=optimizer,
+        schedule=schedule,
+        loss_fn=make_loss(cfg),
+        multiple=model_multiple(model),
+        state=state,
+        manager=manager,
+    )
+
+
+def _schedule(cfg: TrainConfig) -> Any:  # Any: keras LearningRateSchedule
+    """Linear warm-up to ``cfg.lr`` over 5% of the steps (500 at most), then cosine."""
+    import keras
+
+    warmup = min(500, max(1, cfg.steps // 20))
+    return keras.optimizers.schedules.CosineDecay(
+        0.0,
+        max(1, cfg.steps - warmup),  # steps=1 still trains
+        alpha=0.01,
+        warmup_target=cfg.lr,
+        warmup_steps=warmup,
+    )
+
+
+@dataclass(frozen=True)
+class _Validation:
+    """Validation step: a fixed held-out batch scored by loss and PSNR."""
+
+    x: np.ndarray
+    y: np.ndarray
+    labels: tuple[np.ndarray, ...]
+    predict: Callable[[np.ndarray], Any]  # Any: a tensor
+    loss_fn: Callable[..., Any]  # Any: backend tensors
+    reader: Any  # Any: the frozen keras.Model reader, or None
+    ocr_weight: float
+
+    def evaluate(self) -> tuple[float, float]:
+        """Return ``(val_loss, val_psnr)`` of the model as it is now."""
+        restored = np.clip(self.predict(self.x).numpy(), 0, 1)
+        val_loss = float(self.loss_fn(self.y, restored))
+        if self.reader is not None:
+            ocr = _ocr_loss(self.reader, restored, *self.labels)
+            val_loss += self.ocr_weight * float(ocr)
+        return val_loss, _mean_psnr(self.y, restored)
+
+    def score(self, val_loss: float, val_psnr: float) -> float:
+        """What picks the best model: minus the loss with an OCR term, else PSNR."""
+        return -val_loss if self.reader is not None else val_psnr
+
+
+def _make_validation(data: _Data, cfg: TrainConfig, run: _Run) -> _Validation:
+    import tensorflow as tf
+
     val_cfg = dataclasses.replace(cfg, batch=max(64, cfg.batch))
     val_x, val_y, *val_labels = _step_arrays(
-        sampler,
-        val_idx,
+        data.sampler,
+        data.val_idx,
         val_cfg,
         np.random.default_rng([cfg.seed, 2**31]),
-        multiple=multiple,
+        multiple=run.multiple,
     )
-    reader = _load_reader(cfg)
-    train_step = _train_step(model, optimizer, loss_fn, reader, cfg.ocr_weight)
-    if strategy is not None:
-        train_step = _mirrored_step(strategy, model, optimizer, loss_fn)
+    model = run.model
 
     @tf.function(reduce_retracing=True)
-    def predict(x):  # noqa: ANN001, ANN202 - tensors
+    def predict(x):  # untyped: tensors
         return model(x, training=False)
 
-    wall0, cpu0 = (
-        time.perf_counter() - float(wall_var.numpy()),
-        time.process_time() - float(cpu_var.numpy()),
+    return _Validation(
+        x=val_x,
+        y=val_y,
+        labels=tuple(val_labels),
+        predict=predict,
+        loss_fn=run.loss_fn,
+        reader=_load_reader(cfg),
+        ocr_weight=cfg.ocr_weight,
+    )
+
+
+def _mean_psnr(reference: np.ndarray, restored: np.ndarray) -> float:
+    """Mean over the batch of each image's PSNR in dB (capped at 100 dB)."""
+    from skimage.metrics import peak_signal_noise_ratio
+
+    with np.errstate(divide="ignore"):  # an exact restoration: MSE 0 gives inf
+        values = [
+            min(peak_signal_noise_ratio(ref, out, data_range=1.0), 100.0)
+            for ref, out in zip(reference, restored, strict=True)
+        ]
+    return float(np.mean(values))
+
+
+class _TrainLog:
+    """Log step: ``log.csv`` (kept up to the resumed step) and ``curves.png``."""
+
+    def __init__(self, out: Path, *, upto: int) -> None:
+        self.path = out / "log.csv"
+        self.plot = out / "curves.png"
+        self.rows = _read_log(self.path, upto)
+
+    def append(self, row: dict[str, str]) -> None:
+        self.rows.append(row)
+        _write_log(self.path, self.rows)
+        _plot_curves(self.rows, self.plot)
+
+
+def _loop(
+    data: _Data,
+    cfg: TrainConfig,
+    run: _Run,
+    step_fn: Callable[..., Any],  # Any: a loss tensor
+    validation: _Validation,
+    log: _TrainLog,
+    model_path: Path,
+    on_step: Callable[[int, int], None] | None,
+) -> None:
+    """Loop step: train, and every ``cfg.val_every`` steps validate and checkpoint."""
+    state = run.state
+    clock = _Clock(state)
+    batches = _batches(
+        data.sampler,
+        data.train_idx,
+        cfg,
+        int(state.step.numpy()),
+        multiple=run.multiple,
     )
     running: list[float] = []
-    step = start
-    for step, arrays in _batches(sampler, train_idx, cfg, start, multiple=multiple):
-        running.append(float(train_step(*arrays)))
+    for step, arrays in batches:
+        running.append(float(step_fn(*arrays)))
         done = step + 1
+        if on_step is not None:
+            on_step(done, cfg.steps)
         if done % cfg.val_every and done != cfg.steps:
             continue
-        restored = np.clip(predict(val_x).numpy(), 0, 1)
-        val_loss = float(loss_fn(val_y, restored))
-        if reader is not None:
-            val_loss += cfg.ocr_weight * float(_ocr_loss(reader, restored, *val_labels))
-        mse = np.mean((restored - val_y) ** 2, axis=(1, 2, 3))
-        val_psnr = float(np.mean(10 * np.log10(1.0 / np.maximum(mse, 1e-10))))
-        step_var.assign(done)
-        wall_var.assign(time.perf_counter() - wall0)
-        cpu_var.assign(time.process_time() - cpu0)
-        score = -val_loss if reader is not None else val_psnr
-        if score > float(best_var.numpy()):
-            best_var.assign(score)
-            best_psnr_var.assign(val_psnr)
-            stale_var.assign(0)
-            _save_model(model, out / "model.keras")
-        else:
-            stale_var.assign_add(1)
-        log_rows.append(
-            {
-                "step": str(done),
-                "loss": f"{np.mean(running):.6g}",
-                "val_loss": f"{val_loss:.6g}",
-                "val_psnr": f"{val_psnr:.4f}",
-                "lr": f"{float(schedule(done - 1)):.3g}",
-                "wall_s": f"{float(wall_var.numpy()):.1f}",
-                "cpu_s": f"{float(cpu_var.numpy()):.1f}",
-            }
-        )
+        val_loss, val_psnr = validation.evaluate()
+        state.step.assign(done)
+        clock.record()
+        if state.improved(validation.score(val_loss, val_psnr), val_psnr):
+            _save_model(run.model, model_path)
+        log.append(_log_row(done, running, val_loss, val_psnr, run))
         running = []
-        manager.save(checkpoint_number=done)
-        _write_log(out / "log.csv", log_rows)
-        _plot_curves(log_rows, out / "curves.png")
+        run.manager.save(checkpoint_number=done)
         logger.info("step %d val_psnr %.2f dB", done, val_psnr)
-        if cfg.patience and int(stale_var.numpy()) >= cfg.patience:
-            logger.info("early stop at step %d", done)
+        if _should_stop(cfg, state, done):
             break
-        if cfg.max_cpu_s is not None and float(cpu_var.numpy()) >= cfg.max_cpu_s:
-            logger.info("CPU budget of %.0f s reached at step %d", cfg.max_cpu_s, done)
-            break
-    return TrainResult(
-        out_dir=out,
-        steps=int(step_var.numpy()),
-        best_val_psnr=float(best_psnr_var.numpy()),
-        wall_s=float(wall_var.numpy()),
-        cpu_s=float(cpu_var.numpy()),
-    )
+
+
+class _Clock:
+    """Wall and CPU seconds of the run, continued across resumes."""
+
+    def __init__(self, state: _State) -> None:
+        self.state = state
+        self.wall0 = time.perf_counter() - float(state.wall.numpy())
+        self.cpu0 = time.process_time() - float(state.cpu.numpy())
+
+    def record(self) -> None:
+        self.state.wall.assign(time.perf_counter() - self.wall0)
+        self.state.cpu.assign(time.process_time() - self.cpu0)
+
+
+def _log_row(
+    done: int, running: list[float], val_loss: float, val_psnr: float, run: _Run
+) -> dict[str, str]:
+    return {
+        "step": str(done),
+        "loss": f"{np.mean(running):.6g}",
+        "val_loss": f"{val_loss:.6g}",
+        "val_psnr": f"{val_psnr:.4f}",
+        "lr": f"{float(run.schedule(done - 1)):.3g}",
+        "wall_s": f"{float(run.state.wall.numpy()):.1f}",
+        "cpu_s": f"{float(run.state.cpu.numpy()):.1f}",
+    }
+
+
+def _should_stop(cfg: TrainConfig, state: _State, done: int) -> bool:
+    """Early stopping (``cfg.patience``) or the CPU budget (``cfg.max_cpu_s``)."""
+    if cfg.patience and int(state.stale.numpy()) >= cfg.patience:
+        logger.info("early stop at step %d", done)
+        return True
+    if cfg.max_cpu_s is not None and float(state.cpu.numpy()) >= cfg.max_cpu_s:
+        logger.info("CPU budget of %.0f s reached at step %d", cfg.max_cpu_s, done)
+        return True
+    return False
 
 
 def _load_reader(cfg: TrainConfig) -> Any:  # Any: keras.Model or None
@@ -424,7 +613,7 @@ def _load_reader(cfg: TrainConfig) -> Any:  # Any: keras.Model or None
     return reader
 
 
-def _ocr_loss(reader, restored, labels, lengths):  # noqa: ANN001, ANN202 - tensors
+def _ocr_loss(reader, restored, labels, lengths):  # untyped: tensors
     """The frozen `reader`'s mean CTC loss on `restored` plates (RGB is averaged)."""
     import tensorflow as tf
 
@@ -436,13 +625,13 @@ def _ocr_loss(reader, restored, labels, lengths):  # noqa: ANN001, ANN202 - tens
     )
 
 
-def _train_step(model, optimizer, loss_fn, reader, ocr_weight: float):  # noqa: ANN001, ANN202
+def _train_step(model, optimizer, loss_fn, reader, ocr_weight: float):
     """One optimiser step on ``(x, y)``, or with a `reader` on
     ``(x, y, labels, lengths)``: ``loss_fn`` plus `ocr_weight` times the frozen
     reader's mean CTC loss on the restored plates (:func:`_ocr_loss`)."""
     import tensorflow as tf
 
-    def total(x, y, *labels):  # noqa: ANN001, ANN002, ANN202 - tensors
+    def total(x, y, *labels):  # untyped: tensors
         restored = model(x, training=True)
         loss = loss_fn(y, restored)
         if reader is not None:
@@ -450,7 +639,7 @@ def _train_step(model, optimizer, loss_fn, reader, ocr_weight: float):  # noqa: 
         return loss
 
     @tf.function(reduce_retracing=True)
-    def step(x, y, *labels):  # noqa: ANN001, ANN002, ANN202 - tensors
+    def step(x, y, *labels):  # untyped: tensors
         with tf.GradientTape() as tape:
             loss = total(x, y, *labels)
         grads = tape.gradient(loss, model.trainable_variables)
@@ -461,7 +650,7 @@ def _train_step(model, optimizer, loss_fn, reader, ocr_weight: float):  # noqa: 
     return step
 
 
-def _strategy(distribute: str, batch: int):  # noqa: ANN202 - tf.distribute.Strategy
+def _strategy(distribute: str, batch: int):  # untyped: tf.distribute.Strategy
     """The ``tf.distribute`` strategy for `distribute` (None for the plain path)."""
     if distribute not in DISTRIBUTE:
         raise ValueError(f"distribute must be one of {DISTRIBUTE}, got {distribute!r}")
@@ -479,7 +668,7 @@ def _strategy(distribute: str, batch: int):  # noqa: ANN202 - tf.distribute.Stra
     return strategy
 
 
-def _mirrored_step(strategy, model, optimizer, loss_fn):  # noqa: ANN001, ANN202
+def _mirrored_step(strategy, model, optimizer, loss_fn):
     """A train step that splits the batch over the replicas of `strategy`.
 
     Each replica's loss is scaled by ``1 / replicas`` and the gradients are summed
@@ -492,7 +681,7 @@ def _mirrored_step(strategy, model, optimizer, loss_fn):  # noqa: ANN001, ANN202
     replicas = strategy.num_replicas_in_sync
     reduce_sum = tf.distribute.ReduceOp.SUM
 
-    def replica_step(x, y):  # noqa: ANN001, ANN202 - tensors
+    def replica_step(x, y):  # untyped: tensors
         with tf.GradientTape() as tape:
             loss = loss_fn(y, model(x, training=True)) / replicas
         grads = tape.gradient(loss, model.trainable_variables)
@@ -505,11 +694,11 @@ def _mirrored_step(strategy, model, optimizer, loss_fn):  # noqa: ANN001, ANN202
         return loss
 
     @tf.function(reduce_retracing=True)
-    def step(x, y):  # noqa: ANN001, ANN202 - per-replica tensors
+    def step(x, y):  # untyped: per-replica tensors
         per_replica = strategy.run(replica_step, args=(x, y))
         return strategy.reduce(reduce_sum, per_replica, axis=None)
 
-    def split(array: np.ndarray):  # noqa: ANN202 - distributed values
+    def split(array: np.ndarray):  # untyped: distributed values
         parts = np.split(array, replicas)
         return strategy.experimental_distribute_values_from_function(
             lambda ctx: parts[ctx.replica_id_in_sync_group]
@@ -536,5 +725,5 @@ def _check_out_dir(
                 )
 
 
-def _save_model(model, path: Path) -> None:  # noqa: ANN001 - keras.Model
+def _save_model(model, path: Path) -> None:  # untyped: keras.Model
     atomic_write(path, model.save)

@@ -3,7 +3,7 @@
 Two layouts, both described in ``datasets/README.md``:
 
 - a *labelled image folder*: images plus ``labels.csv`` (``file,text[,split,...]``),
-  e.g. written by :func:`write_plates_dataset` (columns ``file,text,style,font``);
+  e.g. written by :func:`write_plates_dataset` (columns :data:`PLATE_COLUMNS`);
 - a *blurred pair set* written by :func:`write_blurred_dataset`: ``blurred/``,
   ``sharp/``, ``psfs/`` and ``manifest.csv``.
 
@@ -46,6 +46,7 @@ __all__ = [
     "LabelRow",
     "ManifestRow",
     "MANIFEST_COLUMNS",
+    "PLATE_COLUMNS",
     "load_labels",
     "iter_dataset",
     "write_plates_dataset",
@@ -61,6 +62,19 @@ OnError = Callable[[Path, Exception], None]
 
 INCOMPLETE = ".incomplete"
 """Marker file present while a dataset folder is being written (removed at the end)."""
+
+PLATE_COLUMNS = (
+    "file",
+    "text",
+    "style",
+    "font",
+    "scheme",
+    "bolts",
+    "dirt",
+    "shadow",
+    "surround",
+)
+"""Columns of the ``labels.csv`` that :func:`write_plates_dataset` writes."""
 
 MANIFEST_COLUMNS = (
     "file",
@@ -331,7 +345,8 @@ def write_plates_dataset(
 ) -> list[LabelRow]:
     """Render `count` synthetic plates into a labelled image folder.
 
-    Writes ``plate_000000.png ...``, ``labels.csv`` (``file,text,style,font``) and
+    Writes ``plate_000000.png ...``, ``labels.csv`` (:data:`PLATE_COLUMNS`: the
+    text, style, font and each plate's :class:`~deblur.synth.plates.PlateLook`) and
     ``config.json`` (``{"generator": "plates", "seed", "count", "plate":
     asdict(cfg)}``). The same arguments give byte-identical files.
 
@@ -369,11 +384,10 @@ def write_plates_dataset(
     for i, sample in enumerate(_tracked(make_plates(count, cfg, seed), count, track)):
         name = f"plate_{i:0{digits}d}.png"
         write_image(out / name, sample.image)
-        rows.append(
-            LabelRow(name, sample.text, {"style": sample.style, "font": sample.font})
-        )
-    table = [(r.file, r.text, r.extra["style"], r.extra["font"]) for r in rows]
-    _write_csv(out / "labels.csv", ("file", "text", "style", "font"), table)
+        extra = {"style": sample.style, "font": sample.font, **sample.look.as_row()}
+        rows.append(LabelRow(name, sample.text, extra))
+    table = [(r.file, r.text, *(r.extra[c] for c in PLATE_COLUMNS[2:])) for r in rows]
+    _write_csv(out / "labels.csv", PLATE_COLUMNS, table)
     config = {"generator": "plates", "seed": seed, "count": count}
     _finish_out(out, {**config, "plate": dataclasses.asdict(cfg)})
     return rows

@@ -21,6 +21,7 @@ __all__ = [
     "seed2017_line_psf",
     "seed2017_psf",
     "trajectory_psf",
+    "shake_psf",
     "defocus_psf",
     "gaussian_psf",
     "random_psf",
@@ -111,7 +112,7 @@ def linear_psf(length: float, angle: float) -> PSF:
     Examples
     --------
     >>> k = linear_psf(5, 0)
-    >>> k.shape, round(k.sum(), 6), int((k > 0).sum())
+    >>> k.shape, round(float(k.sum()), 6), int((k > 0).sum())
     ((5, 5), 1.0, 5)
     """
     if length < 1:
@@ -238,6 +239,99 @@ def trajectory_psf(
     }
 
 
+def _splat(points: np.ndarray, size: int) -> PSF:
+    """Splat equally weighted points (x, y relative to the centre) bilinearly."""
+    centre = (size - 1) / 2.0
+    xy = points + centre
+    base = np.floor(xy).astype(int)
+    frac = xy - base
+    kernel = np.zeros((size + 1, size + 1), dtype=np.float64)
+    for dy in (0, 1):
+        for dx in (0, 1):
+            weight = (frac[:, 0] if dx else 1 - frac[:, 0]) * (
+                frac[:, 1] if dy else 1 - frac[:, 1]
+            )
+            rows = np.clip(base[:, 1] + dy, 0, size)
+            cols = np.clip(base[:, 0] + dx, 0, size)
+            np.add.at(kernel, (rows, cols), weight)
+    return _normalise(kernel[:size, :size])
+
+
+def shake_psf(
+    length: float, rng: np.random.Generator | int | None = None
+) -> tuple[PSF, dict[str, float | str]]:
+    """Draw a curved camera-shake kernel: a smooth path travelled at uneven speed.
+
+    The path is a cubic Bezier curve with random control points (one bend or an S),
+    `length` pixels long. The exposure samples it at equal *time* steps while the
+    speed along it varies smoothly (slow-downs where the hand turns), so the kernel's
+    mass is uneven along the path, unlike a uniform line or splatted random walk.
+
+    Parameters
+    ----------
+    length : float
+        Path length in pixels, >= 1.
+    rng : Generator, int or None
+        Random source.
+
+    Returns
+    -------
+    psf : (S, S) ndarray of float64
+        Odd-sized kernel summing to 1.
+    params : dict
+        ``kind="shake"``, ``length`` and ``angle`` (the chord's direction, degrees).
+
+    References
+    ----------
+    A. Levin et al., "Understanding and evaluating blind deconvolution algorithms",
+    CVPR 2009 (recorded camera-shake kernels: curved paths with uneven intensity).
+    """
+    if length < 1:
+        raise ValueError(f"length must be >= 1, got {length}")
+    rng = np.random.default_rng(rng)
+    angle = float(rng.uniform(0.0, 180.0))
+    bend = rng.uniform(-0.6, 0.6, size=2)
+    rad = math.radians(angle)
+    along = np.array([math.cos(rad), -math.sin(rad)])
+    across = np.array([-along[1], along[0]])
+    control = np.stack(
+        [
+            -0.5 * along,
+            -0.17 * along + bend[0] * across,
+            0.17 * along + bend[1] * across,
+            0.5 * along,
+        ]
+    )
+    s = np.linspace(0.0, 1.0, 400)[:, None]
+    curve = (
+        (1 - s) ** 3 * control[0]
+        + 3 * (1 - s) ** 2 * s * control[1]
+        + 3 * (1 - s) * s**2 * control[2]
+        + s**3 * control[3]
+    )
+    arc = np.concatenate(
+        [[0.0], np.cumsum(np.linalg.norm(np.diff(curve, axis=0), axis=1))]
+    )
+    curve *= (length - 1) / max(float(arc[-1]), 1e-9)
+    arc *= (length - 1) / max(float(arc[-1]), 1e-9)
+    # speed over time: 1 + a*sin(2*pi*f*t + phase), a < 1, so it never stops
+    t = np.linspace(0.0, 1.0, 8 * int(math.ceil(length)) + 16)
+    amp, freq, phase = rng.uniform(0.3, 0.8), rng.uniform(0.5, 1.5), rng.uniform(0, 6.3)
+    speed = 1.0 + amp * np.sin(2 * math.pi * freq * t + phase)
+    travelled = np.concatenate([[0.0], np.cumsum((speed[1:] + speed[:-1]) / 2)])
+    travelled *= arc[-1] / max(float(travelled[-1]), 1e-9)
+    points = np.stack(
+        [np.interp(travelled, arc, curve[:, k]) for k in range(2)], axis=1
+    )
+    points -= (points.max(axis=0) + points.min(axis=0)) / 2
+    size = _odd(int(math.ceil(2 * np.abs(points).max())) + 2)
+    return _splat(points, size), {
+        "kind": "shake",
+        "length": float(length),
+        "angle": angle,
+    }
+
+
 def defocus_psf(diameter: float) -> PSF:
     """Return a uniform disc (out-of-focus) kernel of the given `diameter` in pixels.
 
@@ -245,7 +339,7 @@ def defocus_psf(diameter: float) -> PSF:
 
     Examples
     --------
-    >>> round(defocus_psf(5).sum(), 6)
+    >>> round(float(defocus_psf(5).sum()), 6)
     1.0
     """
     if diameter < 1:
@@ -266,7 +360,7 @@ def gaussian_psf(sigma: float) -> PSF:
     Examples
     --------
     >>> k = gaussian_psf(1.0)
-    >>> k.shape, round(k.sum(), 6)
+    >>> k.shape, round(float(k.sum()), 6)
     ((7, 7), 1.0)
     """
     if sigma <= 0:
@@ -310,6 +404,11 @@ def random_psf(
     if cfg.kind == "trajectory":
         psf, params = trajectory_psf(length, rng)
         return PsfDraw(psf, params)
+    if cfg.kind == "shake":
+        psf, params = shake_psf(length, rng)
+        return PsfDraw(psf, params)
+    if cfg.kind == "none":
+        return PsfDraw(np.ones((1, 1)), {"kind": "none", "length": 0.0})
     if cfg.kind == "defocus":
         return PsfDraw(defocus_psf(length), {"kind": "defocus", "length": length})
     sigma = length / 6.0

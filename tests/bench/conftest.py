@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 
@@ -59,6 +61,21 @@ if THREADED not in available_deblurrers():
     @register_deblurrer(THREADED, threaded=True, description="Tests only.")
     def _make_threaded(*, threads: int = 0) -> _Threaded:
         return _Threaded(threads)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_runner_state() -> Iterator[None]:
+    """Each test starts and ends with an empty in-process worker state.
+
+    ``bench.runner._init_worker`` fills the module-global ``_STATE`` (OCR engines,
+    deblurrers, the suite) when a run goes in-process (``workers=1``); without this
+    a later test would see the engines an earlier one built.
+    """
+    import bench.runner
+
+    bench.runner._STATE.clear()
+    yield
+    bench.runner._STATE.clear()
 
 
 @pytest.fixture

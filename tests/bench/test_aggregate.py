@@ -23,6 +23,7 @@ def _row(sample: int, length: float, condition: str, method: str, ocr: str, **kw
     row = {
         "suite": "tiny",
         "sample_id": f"s{sample}",
+        "seed": 0,
         "source": "synthetic",
         "style": "uk",
         "text": "AB12CDE",
@@ -35,6 +36,7 @@ def _row(sample: int, length: float, condition: str, method: str, ocr: str, **kw
         "ocr": ocr,
         "prediction": "AB12CDE" if kw.get("exact", False) else "XX",
         "exact": False,
+        "outcome": "unread",
         "cer": 0.0,
         "ned": 0.0,
         "psnr": 20.0,
@@ -43,6 +45,8 @@ def _row(sample: int, length: float, condition: str, method: str, ocr: str, **kw
         "error": "",
     }
     row.update(kw)
+    if "outcome" not in kw and not row["error"]:
+        row["outcome"] = "exact" if row["exact"] else "unread"
     return row
 
 
@@ -265,3 +269,43 @@ def test_read_per_sample_keeps_na_text_and_reads_empty_as_missing(
     assert pd.isna(frame.loc[0, "error"])
     with pytest.raises(FileNotFoundError, match="per_sample.csv"):
         read_per_sample(tmp_path / "missing")
+
+
+def test_versus_best_baseline_pairs_on_shared_samples() -> None:
+    from bench.aggregate import versus_best_baseline
+
+    frame = make_frame()
+    model = frame[frame["method"] == "wiener"].assign(
+        method="default", exact=True, outcome="exact", error=""
+    )
+    tests = versus_best_baseline(pd.concat([frame, model], ignore_index=True))
+    ppocr = tests[tests["ocr"] == "ppocr"].set_index("method")
+    assert set(ppocr["baseline"]) == {"wiener"}  # 2/4 beats unsharp_mask's 1/3
+    # default reads all 4 plates, wiener 2: discordant 2 vs 0, p = 2 / 2**2 = 0.5
+    row = ppocr.loc["default"]
+    assert (row["n_pairs"], row["only_method"], row["only_baseline"]) == (4, 2, 0)
+    assert row["p_value"] == pytest.approx(0.5) and row["verdict"] == "tie"
+    # unsharp_mask: its failed row (sample 3) is not paired
+    usm = ppocr.loc["unsharp_mask"]
+    assert (usm["n_pairs"], usm["only_method"], usm["only_baseline"]) == (3, 0, 1)
+    assert versus_best_baseline(frame[frame["method"] == "sharp"]).empty
+
+
+def test_summarize_wilson_and_misread_columns() -> None:
+    frame = make_frame()
+    frame.loc[(frame["method"] == "blurred") & (frame["ocr"] == "ppocr"), "outcome"] = (
+        "misread"
+    )
+    summary = summarize(frame)
+    blurred = _get(summary, "blurred", "ppocr")
+    assert blurred["misread"] == 1.0
+    assert (blurred["exact_lo"], blurred["exact_hi"]) == pytest.approx(
+        (0.0, 0.4899), abs=1e-4
+    )
+    wiener = _get(summary, "wiener", "ppocr")  # 2 of 4
+    assert (wiener["exact_lo"], wiener["exact_hi"]) == pytest.approx(
+        (0.1500, 0.8500), abs=1e-4
+    )
+    assert wiener["misread"] == 0.0
+    old = frame.drop(columns=["outcome", "seed"])  # a run saved before these columns
+    assert summarize(old)["misread"].isna().all()

@@ -88,8 +88,12 @@ def test_char_error_rate_known() -> None:
     assert char_error_rate("AB12CD", "AB12CD") == 0.0
     assert char_error_rate("AB12", "AB1") == pytest.approx(0.25)
     assert char_error_rate("AB", "ABCDEF") == pytest.approx(2.0)
+
+
+def test_char_error_rate_empty_reference() -> None:
     assert char_error_rate("", "") == 0.0
     assert char_error_rate("", "A") == math.inf
+    assert char_error_rate("", "ABC") == math.inf
 
 
 def test_normalized_edit_distance_known() -> None:

@@ -12,21 +12,9 @@ from bench.ocr import (
     TesseractOcr,
     available_ocr,
     get_ocr,
-    normalize_plate_text,
 )
 from deblur.config import PlateConfig
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [("ab 12-cd", "AB12CD"), ("  \n", ""), ("ÄB.1|2", "B12"), ("O0o", "O0O")],
-)
-def test_normalize_plate_text(raw: str, expected: str) -> None:
-    assert normalize_plate_text(raw) == expected
-
-
-def test_normalize_plate_text_o_equals_zero() -> None:
-    assert normalize_plate_text("o0O-1", o_equals_zero=True) == "0001"
+from deblur.text import normalize_plate_text
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import random
 import subprocess
 import sys
 import time
@@ -217,6 +218,11 @@ def test_smoke_suite_real_engines(tesseract_binary: str, tmp_path: Path) -> None
     sharp = frame[frame["condition"] == "sharp"].groupby("ocr")["exact"].mean()
     assert sharp["ppocr"] >= 0.8
     assert sharp["tesseract"] >= 0.5
+    # The smoke suite runs the shipped model and has blurred plates that do not read.
+    blurred = frame[frame["condition"] == "blurred"].groupby("ocr")["exact"].mean()
+    assert blurred["ppocr"] < 1.0 and blurred["tesseract"] < 1.0
+    restored = frame[frame["method"] == "default"].groupby("ocr")["exact"].mean()
+    assert (restored > blurred).all()
 
 
 @pytest.mark.parametrize("model_threads", [0, 1])
@@ -251,14 +257,193 @@ def test_frames_with_a_plate_box_are_read_only_inside_the_box(
         write_image(folder / f"f{i}.png", frame.image)
         lines.append(f"f{i}.png,{text},{','.join(map(str, frame.box))}")
     (folder / "labels.csv").write_text("\n".join(lines) + "\n")
+    copy = CandidateConfig.parse("copy=cmd:cp {in}/*.png {out}/")  # external: whole
     suite = tiny_suite(kind="blind", count=0, folder=str(folder), ocr=("tesseract",),
-                       candidates=(CandidateConfig(name="unsharp_mask"),))  # fmt: skip
+                       candidates=(CandidateConfig(name="unsharp_mask"), copy))  # fmt: skip
     frame = run(BenchConfig(suite=suite, examples=1), tmp_path / "run")
     assert (frame["error"] == "").all() and set(frame["style"]) == {"frame"}
-    reads = frame["prediction"].map(normalize_plate_text)
-    assert (reads == frame["text"].map(normalize_plate_text)).sum() >= 3  # of 4 reads
+    ours = frame[frame["method"] != "copy"]
+    reads = ours["prediction"].map(normalize_plate_text)
+    assert (reads == ours["text"].map(normalize_plate_text)).sum() >= 3  # of 4 reads
+    by_method = frame.set_index(["sample_id", "method"])["prediction"]
+    for sample in ("f0.png", "f1.png"):  # the copied frame is read in its box too
+        assert by_method[sample, "copy"] == by_method[sample, "blurred"]
     saved = tmp_path / "run" / "examples" / "f0.png" / "blurred.png"
     from PIL import Image as PILImage
 
     with PILImage.open(saved) as image:  # examples show the box, not the frame
         assert image.size[0] < 512 and image.size[1] < 384
+
+
+_KILL_CHILD = """
+import sys
+import numpy as np
+import bench.runner
+from bench.config import BenchConfig, BlurGrid, CandidateConfig, SuiteConfig
+
+class Fake:
+    def __init__(self, name):
+        self.name = name
+    def __call__(self, image):
+        return self.read_batch([image])[0]
+    def read_batch(self, images):
+        return [f"M{int(np.mean(im) * 1000):04d}" for im in images]
+
+bench.runner.get_ocr = lambda name, cfg=None: Fake(name)
+suite = SuiteConfig(name="kill", count=int(sys.argv[2]), seed=5, plate_width=96,
+                    blur=BlurGrid(lengths=(3, 5)), ocr=("tesseract",),
+                    candidates=(CandidateConfig(name="identity"),))
+bench.runner.run(BenchConfig(suite=suite, chunk=1, examples=2), sys.argv[1])
+"""
+
+
+def _kill_child(out: Path, count: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-c", _KILL_CHILD, str(out), str(count)])
+
+
+def _reference(count: int, tmp_path: Path) -> pd.DataFrame:
+    """The uninterrupted run, in this process (needs the fake_ocr fixture)."""
+    from bench.config import BlurGrid, CandidateConfig, SuiteConfig
+
+    suite = SuiteConfig(name="kill", count=count, seed=5, plate_width=96,
+                        blur=BlurGrid(lengths=(3, 5)), ocr=("tesseract",),
+                        candidates=(CandidateConfig(name="identity"),))  # fmt: skip
+    frame = run(BenchConfig(suite=suite, chunk=1, examples=2), tmp_path / "reference")
+    return frame.drop(columns=["ms"])
+
+
+def _indices(out: Path) -> list[int]:
+    lines = (out / "rows.jsonl").read_text().splitlines()
+    return [json.loads(line)["index"] for line in lines]
+
+
+def test_kill_9_at_random_times_then_resume_loses_and_duplicates_nothing(
+    fake_ocr: None, tmp_path: Path
+) -> None:
+    count, seed = 40, random.randrange(2**32)
+    draw = random.Random(seed)
+    out = tmp_path / "run"
+    killed_at: list[int] = []
+    for _ in range(3):  # kill -9 at a random moment, three times
+        child = _kill_child(out, count)
+        rows = out / "rows.jsonl"
+        start = rows.read_bytes().count(b"\n") if rows.is_file() else 0
+        target = draw.randint(start + 1, max(start + 1, count - 8))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and child.poll() is None:
+            done = rows.read_bytes().count(b"\n") if rows.is_file() else 0
+            if done >= target:  # then a random instant within the next sample
+                time.sleep(draw.uniform(0.0, 0.02))
+                break
+            time.sleep(0.002)
+        child.kill()  # SIGKILL: no cleanup runs
+        child.wait()
+        killed_at.append(rows.read_bytes().count(b"\n") if rows.is_file() else 0)
+    assert 0 < killed_at[0] < count, killed_at  # really killed in the middle
+    assert (
+        subprocess.run(
+            [sys.executable, "-c", _KILL_CHILD, str(out), str(count)]
+        ).returncode
+        == 0
+    )
+    indices = _indices(out)
+    assert sorted(indices) == list(range(count)), f"random seed {seed}"
+    expected = _reference(count, tmp_path)
+    resumed = load_rows(out).drop(columns=["ms"])
+    pd.testing.assert_frame_equal(resumed, expected)
+    on_disk = pd.read_csv(out / "per_sample.csv", keep_default_na=False)
+    assert len(on_disk) == len(expected)
+    assert not list(out.rglob(".*.tmp*")) and not list(out.rglob(".per_sample*"))
+
+
+def test_two_runs_into_different_folders_at_once_do_not_interfere(
+    fake_ocr: None, tmp_path: Path
+) -> None:
+    count = 4
+    children = [_kill_child(tmp_path / name, count) for name in ("one", "two")]
+    assert [child.wait(timeout=120) for child in children] == [0, 0]
+    expected = _reference(count, tmp_path).reset_index(drop=True)
+    for name in ("one", "two"):
+        frame = load_rows(tmp_path / name).drop(columns=["ms"]).reset_index(drop=True)
+        pd.testing.assert_frame_equal(frame, expected)
+        assert sorted(_indices(tmp_path / name)) == list(range(count))
+
+
+def test_per_sample_csv_crash_mid_write_leaves_no_final_file(
+    fake_ocr: None,
+    tiny_cfg: BenchConfig,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    written: list[Path] = []
+    original = Path.write_bytes
+
+    def half_then_crash(self: Path, data: bytes) -> int:
+        if not self.name.startswith(".per_sample.csv."):
+            return original(self, data)
+        written.append(self)
+        with open(self, "wb") as fh:
+            fh.write(data[: len(data) // 2])
+        raise OSError("no space left on device (simulated)")
+
+    monkeypatch.setattr(Path, "write_bytes", half_then_crash)
+    with pytest.raises(OSError, match="simulated"):
+        run(tiny_cfg, tmp_path)
+    monkeypatch.undo()
+    assert written
+    assert not (tmp_path / "per_sample.csv").exists()
+    assert not written[-1].exists()  # the temporary file is removed too
+    frame = run(tiny_cfg, tmp_path)  # a rerun finishes from the saved rows
+    assert len(pd.read_csv(tmp_path / "per_sample.csv")) == len(frame)
+
+
+def test_an_in_process_run_fills_the_worker_state(
+    fake_ocr: None, tiny_cfg: BenchConfig, tmp_path: Path
+) -> None:
+    import bench.runner
+
+    run(tiny_cfg, tmp_path)
+    assert set(bench.runner._STATE["ocr"]) == {"tesseract"}
+
+
+def test_worker_state_does_not_leak_into_the_next_test() -> None:
+    import bench.runner
+
+    assert bench.runner._STATE == {}  # the test above left engines behind
+
+
+def test_outcome_seed_and_expected_rows(fake_ocr: None, tiny_suite: Callable[..., SuiteConfig],
+                                        tmp_path: Path) -> None:  # fmt: skip
+    from bench.rundir import expected_rows, load_run_suite
+
+    cands = (
+        CandidateConfig(name="identity"),
+        CandidateConfig(name="unsharp_mask", every=2),
+    )
+    suite = tiny_suite(candidates=cands, repeats=2)
+    frame = run(BenchConfig(suite=suite), tmp_path)
+    assert set(frame["outcome"]) == {"unread"}  # FakeOcr reads "M0123"-like text
+    assert sorted(set(frame["seed"])) == [3, 4]
+    saved, samples = load_run_suite(tmp_path)
+    assert saved == suite and samples == 10
+    # 10 samples x (sharp, blurred, identity) + unsharp_mask on 5 of them
+    assert expected_rows(saved, samples) == len(frame) == 35
+
+
+def test_resume_accepts_a_config_saved_before_new_fields(
+    fake_ocr: None, tiny_cfg: BenchConfig, tmp_path: Path
+) -> None:
+    cfg = dataclasses.replace(tiny_cfg, limit=2)
+    run(cfg, tmp_path)
+    path = tmp_path / "config.json"
+    saved = json.loads(path.read_text())
+    for key in ("repeats", "seeds"):
+        del saved["suite"][key]
+    for cand in saved["suite"]["candidates"]:
+        del cand["alias"], cand["timeout"]
+    path.write_text(json.dumps(saved))
+    run(cfg, tmp_path)  # same configuration: resumes instead of refusing
+    saved["suite"]["count"] = 9
+    path.write_text(json.dumps(saved))
+    with pytest.raises(ValueError, match="different suite"):
+        run(cfg, tmp_path)

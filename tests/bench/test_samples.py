@@ -53,6 +53,34 @@ def test_seed2017_grid(tiny_suite: Callable[..., SuiteConfig]) -> None:
     assert sample.blur["kind"] == "seed2017" and sample.psf is not None
 
 
+def test_family_grid_cycles_families_then_lengths(
+    tiny_suite: Callable[..., SuiteConfig],
+) -> None:
+    grid = BlurGrid(kind="family", families=("sharp", "shake", "dim"), lengths=(5, 9))
+    samples = list(iter_samples(tiny_suite(count=6, blur=grid)))
+    assert [s.blur["kind"] for s in samples] == ["sharp", "shake", "dim"] * 2
+    assert [s.blur["length"] for s in samples] == [0.0, 5.0, 0.0, 0.0, 9.0, 0.0]
+    assert samples[0].psf is None and samples[1].psf is not None
+    # the sharp family is noise only; dim changes the reference's exposure too
+    assert np.abs(samples[0].blurred - samples[0].sharp).max() < 0.06  # type: ignore[operator]
+    assert samples[2].sharp is not None
+
+
+@pytest.mark.parametrize(
+    ("kind", "families", "match"),
+    [
+        ("family", (), "exactly when"),
+        ("linear", ("shake",), "exactly when"),
+        ("family", ("wobble",), "unknown blur families"),
+    ],
+)
+def test_family_grid_validation(
+    kind: str, families: tuple[str, ...], match: str
+) -> None:
+    with pytest.raises(ValueError, match=match):
+        BlurGrid(kind=kind, families=families)
+
+
 def test_build_sample_index_out_of_range(
     tiny_suite: Callable[..., SuiteConfig],
 ) -> None:
@@ -143,3 +171,37 @@ def test_folder_frames_bad_box_is_one_clear_error(
     with pytest.raises(ValueError, match=match) as info:
         build_sample(suite, 0)
     assert "f0.png" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_repeated_draws_pool_independent_samples(
+    tiny_suite: Callable[..., SuiteConfig],
+) -> None:
+    single = tiny_suite(count=3, seed=4)
+    pooled = tiny_suite(count=3, seed=4, seeds=(4, 9), repeats=2)
+    assert count_samples(pooled) == 6
+    samples = list(iter_samples(pooled))
+    assert [s.sample_id for s in samples] == [
+        "tiny-s4-00000", "tiny-s4-00001", "tiny-s4-00002",
+        "tiny-s9-00000", "tiny-s9-00001", "tiny-s9-00002",
+    ]  # fmt: skip
+    assert [s.seed for s in samples] == [4, 4, 4, 9, 9, 9]
+    for i in range(3):  # the first draw is the single-seed suite, pixel for pixel
+        np.testing.assert_array_equal(
+            samples[i].blurred, build_sample(single, i).blurred
+        )
+    other = build_sample(tiny_suite(count=3, seed=9), 1)
+    np.testing.assert_array_equal(samples[4].blurred, other.blurred)
+    assert [s.blur["length"] for s in samples] == [3, 5, 3, 3, 5, 3]
+    with pytest.raises(IndexError, match="index"):
+        build_sample(pooled, 6)
+
+
+def test_sample_label_without_images(tmp_path: Path,
+                                     tiny_suite: Callable[..., SuiteConfig]) -> None:  # fmt: skip
+    from bench.samples import sample_label
+
+    (tmp_path / "labels.csv").write_text("file,text\na.png,AB 12\nb.png,CD 34\n")
+    suite = tiny_suite(kind="real", count=0, folder=str(tmp_path), repeats=2)
+    assert sample_label(suite, 1) == ("s3-b.png", "CD 34")  # seed 3, second draw 4
+    assert sample_label(suite, 3) == ("s4-b.png", "CD 34")
+    assert sample_label(tiny_suite(), 2) == ("tiny-00002", "")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
+from typing import Any  # Any: the BadInputs fixture (conftest)
 
 import numpy as np
 import pytest
@@ -12,19 +14,12 @@ from typer.testing import CliRunner
 keras = pytest.importorskip("keras")
 
 from deblur.cli import app  # noqa: E402
-from deblur.config import ModelConfig  # noqa: E402
-from deblur.models import build_model  # noqa: E402
 
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    keras.utils.set_random_seed(0)
-    model = build_model(ModelConfig(arch="unet", width=4, depth=2, blocks=(1, 1, 1)))
-    path = tmp_path_factory.mktemp("model") / "tiny.keras"
-    model.save(path)
-    return path
+def _failed_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith("failed: ")]
 
 
 @pytest.fixture
@@ -39,11 +34,11 @@ def plates(tmp_path: Path) -> Path:
 
 
 def test_run_folder_writes_every_image(
-    model_path: Path, plates: Path, tmp_path: Path
+    tiny_model_path: Path, plates: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
     result = runner.invoke(
-        app, ["run", "--model", str(model_path), str(plates), str(out)]
+        app, ["run", "--model", str(tiny_model_path), str(plates), str(out)]
     )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
@@ -56,12 +51,12 @@ def test_run_folder_writes_every_image(
 
 
 def test_run_reports_unreadable_files_and_exits_1(
-    model_path: Path, plates: Path, tmp_path: Path
+    tiny_model_path: Path, plates: Path, tmp_path: Path
 ) -> None:
     (plates / "broken.jpg").write_bytes(b"garbage")
     out = tmp_path / "out"
     result = runner.invoke(
-        app, ["run", "--model", str(model_path), str(plates), str(out)]
+        app, ["run", "--model", str(tiny_model_path), str(plates), str(out)]
     )
     assert result.exit_code == 1
     assert "failed:" in result.output and "broken.jpg" in result.output
@@ -69,10 +64,10 @@ def test_run_reports_unreadable_files_and_exits_1(
 
 
 def test_run_skips_existing_unless_overwrite(
-    model_path: Path, plates: Path, tmp_path: Path
+    tiny_model_path: Path, plates: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    args = ["run", "--model", str(model_path), str(plates), str(out)]
+    args = ["run", "--model", str(tiny_model_path), str(plates), str(out)]
     assert runner.invoke(app, args).exit_code == 0
     again = runner.invoke(app, args)
     assert again.exit_code == 0 and "skipped 3 existing outputs" in again.output
@@ -80,27 +75,35 @@ def test_run_skips_existing_unless_overwrite(
 
 
 def test_run_single_file_and_tiling_options(
-    model_path: Path, plates: Path, tmp_path: Path
+    tiny_model_path: Path, plates: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "one.png"
-    args = ["run", "--model", str(model_path), str(plates / "plate0.png"), str(out)]
+    args = [
+        "run",
+        "--model",
+        str(tiny_model_path),
+        str(plates / "plate0.png"),
+        str(out),
+    ]
     result = runner.invoke(app, [*args, "--tile", "32", "--overlap", "8"])
     assert result.exit_code == 0, result.output
     assert out.is_file()
 
 
-def test_run_refuses_input_folder_with_exit_2(model_path: Path, plates: Path) -> None:
+def test_run_refuses_input_folder_with_exit_2(
+    tiny_model_path: Path, plates: Path
+) -> None:
     result = runner.invoke(
-        app, ["run", "--model", str(model_path), str(plates), str(plates)]
+        app, ["run", "--model", str(tiny_model_path), str(plates), str(plates)]
     )
     assert result.exit_code == 2
     assert "input folder" in result.output
 
 
 def test_run_bad_tile_option_is_exit_2(
-    model_path: Path, plates: Path, tmp_path: Path
+    tiny_model_path: Path, plates: Path, tmp_path: Path
 ) -> None:
-    args = ["run", "--model", str(model_path), str(plates), str(tmp_path / "o")]
+    args = ["run", "--model", str(tiny_model_path), str(plates), str(tmp_path / "o")]
     result = runner.invoke(app, [*args, "--tile", "64", "--overlap", "40"])
     assert result.exit_code == 2 and "overlap" in result.output
 
@@ -112,11 +115,13 @@ def test_run_missing_model_is_exit_2(plates: Path, tmp_path: Path) -> None:
 
 
 def test_export_onnx_then_run_with_it(
-    model_path: Path, plates: Path, tmp_path: Path
+    tiny_model_path: Path, plates: Path, tmp_path: Path
 ) -> None:
     pytest.importorskip("tf2onnx")
     onnx_file = tmp_path / "tiny.onnx"
-    result = runner.invoke(app, ["export", str(model_path), "--out", str(onnx_file)])
+    result = runner.invoke(
+        app, ["export", str(tiny_model_path), "--out", str(onnx_file)]
+    )
     assert result.exit_code == 0, result.output
     assert "max |difference| to Keras" in result.output
     out = tmp_path / "out"
@@ -136,13 +141,13 @@ def test_models_lists_architectures() -> None:
 
 
 def test_run_folder_with_images_only_in_sub_folders_hints_recursive(
-    model_path: Path, plates: Path, tmp_path: Path
+    tiny_model_path: Path, plates: Path, tmp_path: Path
 ) -> None:
     outer = tmp_path / "outer"
     outer.mkdir()
     plates.rename(outer / "in")
     result = runner.invoke(
-        app, ["run", "--model", str(model_path), str(outer), str(tmp_path / "out")]
+        app, ["run", "--model", str(tiny_model_path), str(outer), str(tmp_path / "out")]
     )
     assert result.exit_code == 0, result.output
     assert "no images to restore" in result.output and "--recursive" in result.output
@@ -150,19 +155,25 @@ def test_run_folder_with_images_only_in_sub_folders_hints_recursive(
 
 
 def test_run_single_file_into_folder_with_trailing_slash(
-    model_path: Path, plates: Path, tmp_path: Path
+    tiny_model_path: Path, plates: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "single_out"
-    args = ["run", "--model", str(model_path), str(plates / "plate0.png"), f"{out}/"]
+    args = [
+        "run",
+        "--model",
+        str(tiny_model_path),
+        str(plates / "plate0.png"),
+        f"{out}/",
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert [p.name for p in out.iterdir()] == ["plate0.png"]
 
 
 def test_run_single_file_format_follows_extension_and_unknown_is_refused(
-    model_path: Path, plates: Path, tmp_path: Path
+    tiny_model_path: Path, plates: Path, tmp_path: Path
 ) -> None:
-    args = ["run", "--model", str(model_path), str(plates / "plate0.png")]
+    args = ["run", "--model", str(tiny_model_path), str(plates / "plate0.png")]
     result = runner.invoke(app, [*args, str(tmp_path / "newout.jpg")])
     assert result.exit_code == 0, result.output
     with PILImage.open(tmp_path / "newout.jpg") as written:
@@ -172,3 +183,49 @@ def test_run_single_file_format_follows_extension_and_unknown_is_refused(
     assert "unknown image extension '.xyz'" in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert not (tmp_path / "newout.xyz").exists()
+
+
+def test_run_bad_files_listed_once_and_others_written(
+    bad_inputs: Any, tiny_model_path: Path, tmp_path: Path
+) -> None:
+    folder = bad_inputs.folder
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["run", "--model", str(tiny_model_path), str(folder), str(out)]
+    )
+    assert result.exit_code == 1, result.output
+    lines = _failed_lines(result.output)
+    assert len(lines) == len(bad_inputs.bad)
+    for name in bad_inputs.bad:
+        (line,) = [line for line in lines if f"/{name}" in line]
+        assert line.count(name) == 1  # named once, not "path: path: ..."
+    assert sorted(p.name for p in out.iterdir()) == sorted(bad_inputs.good)
+    assert PILImage.open(out / "one.png").size == (1, 1)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "no-metadata", "bad-json", "empty"])
+def test_damaged_model_file_one_line_exit_2(
+    tiny_model_path: Path, tmp_path: Path, damage: str
+) -> None:
+    path = tmp_path / "damaged.keras"
+    data = tiny_model_path.read_bytes()
+    if damage == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif damage == "empty":
+        path.write_bytes(b"")
+    else:
+        with zipfile.ZipFile(tiny_model_path) as src, zipfile.ZipFile(path, "w") as dst:
+            for item in src.infolist():
+                if item.filename == "metadata.json" and damage == "no-metadata":
+                    continue
+                body = src.read(item)
+                if item.filename == "config.json" and damage == "bad-json":
+                    body = body[: len(body) // 2]
+                dst.writestr(item, body)
+    (tmp_path / "in").mkdir()
+    result = runner.invoke(
+        app, ["run", "--model", str(path), str(tmp_path / "in"), str(tmp_path / "o")]
+    )
+    assert result.exit_code == 2
+    assert result.output.startswith("error: ") and "damaged.keras" in result.output
+    assert "Traceback" not in result.output

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from skimage.metrics import peak_signal_noise_ratio
 
 from deblur.config import BlurConfig, PlateConfig
 from deblur.estimate import estimate_linear_psf
@@ -80,7 +81,7 @@ def test_blind_wiener_improves_psnr(plates: list[np.ndarray]) -> None:
     restored = get_deblurrer("blind_wiener")(pair.blurred)
 
     def psnr(a: np.ndarray) -> float:
-        return float(-10 * np.log10(np.mean((a - pair.sharp) ** 2)))
+        return float(peak_signal_noise_ratio(pair.sharp, a, data_range=1.0))
 
     assert psnr(restored) > psnr(pair.blurred) + 1.0
 
@@ -100,3 +101,47 @@ def test_estimate_linear_psf_strength_separates_blurred_from_sharp(
 def test_estimate_linear_psf_strength_of_a_flat_image_is_zero() -> None:
     flat = np.full((40, 80), 0.5, np.float32)
     assert estimate_linear_psf(flat).strength == 0.0
+
+
+def test_estimate_strength_separates_straight_blur_from_sharp(
+    plates: list[np.ndarray],
+) -> None:
+    rng = np.random.default_rng(1)
+    blurred = BlurConfig(kind="linear", length=(11, 11), noise=(0.003, 0.003))
+    sharp = BlurConfig(kind="none", noise=(0.003, 0.003))
+    deep = [
+        estimate_linear_psf(make_pair(p, blurred, rng).blurred).strength for p in plates
+    ]
+    flat = [
+        estimate_linear_psf(make_pair(p, sharp, rng).blurred).strength for p in plates
+    ]
+    assert min(deep) > max(flat), (deep, flat)
+
+
+def test_gated_wiener_returns_sharp_input_and_restores_blur(
+    plates: list[np.ndarray],
+) -> None:
+    from deblur.registry import get_deblurrer
+
+    gated, full = get_deblurrer("gated_wiener"), get_deblurrer("blind_wiener")
+    assert gated.name == "gated_wiener"
+    sharp = make_pair(plates[0], BlurConfig(kind="none", noise=(0.003, 0.003)), 0)
+    np.testing.assert_array_equal(gated(sharp.blurred), sharp.blurred)
+    cfg = BlurConfig(kind="linear", length=(13, 13), noise=(0.003, 0.003))
+    blurred = make_pair(plates[1], cfg, 0).blurred
+    np.testing.assert_array_equal(gated(blurred), full(blurred))
+
+
+def test_gated_wiener_weight_ramps_and_validates() -> None:
+    from deblur.deblurrers import BlindWienerDeblurrer
+
+    gated = BlindWienerDeblurrer(balance=0.01, max_length=40, gate=(10.0, 16.0))
+    assert [gated.weight(c) for c in (5.0, 10.0, 13.0, 16.0, 30.0)] == [
+        0.0,
+        0.0,
+        0.5,
+        1.0,
+        1.0,
+    ]
+    with pytest.raises(ValueError, match="gate"):
+        BlindWienerDeblurrer(balance=0.01, max_length=40, gate=(16.0, 10.0))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any  # Any: the BadInputs fixture (conftest)
 
 import numpy as np
 import pytest
 from PIL import Image as PILImage
 
 from deblur.folder import deblur_folder, deblur_jobs, plan_jobs
+from deblur.inference import load
 from deblur.registry import get_deblurrer
 
 SHARPEN = get_deblurrer("unsharp_mask")  # any deblurrer that changes the pixels
@@ -224,3 +226,31 @@ def test_deblur_jobs_batches_equal_shapes_keeps_order_and_isolates_failures(
     assert all(r.seconds > 0 for r in results)
     with pytest.raises(ValueError, match="batch must be >= 1, got 0"):
         list(deblur_jobs(jobs, deblurrer, batch=0))
+
+
+def test_deblur_run_crash_mid_write_leaves_no_final_file(
+    bad_inputs: Any,
+    tiny_model_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folder = bad_inputs.folder
+    for name in bad_inputs.bad:
+        (folder / name).unlink()
+    original = PILImage.Image.save
+
+    def half_then_fail(
+        self: PILImage.Image, fp: object, *a: object, **k: object
+    ) -> None:
+        original(self, fp, *a, **k)
+        data = Path(fp).read_bytes()  # type: ignore[arg-type]
+        Path(fp).write_bytes(data[: len(data) // 2])  # type: ignore[arg-type]
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(PILImage.Image, "save", half_then_fail)
+    results = list(
+        deblur_folder(folder, tmp_path / "out", deblurrer=load(tiny_model_path))
+    )
+    assert [r.status for r in results] == ["failed"] * len(bad_inputs.good)
+    assert all("disk full" in (r.error or "") for r in results)
+    assert list((tmp_path / "out").iterdir()) == []  # no final and no temporary file

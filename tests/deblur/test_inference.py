@@ -9,9 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image as PILImage
+from typer.testing import CliRunner
 
 keras = pytest.importorskip("keras")
 
+from deblur.cli import app  # noqa: E402
 from deblur.config import ModelConfig, TileConfig  # noqa: E402
 from deblur.inference import (  # noqa: E402
     KerasDeblurrer,
@@ -21,6 +23,8 @@ from deblur.inference import (  # noqa: E402
     resolve_model,
 )
 from deblur.models import build_model  # noqa: E402
+
+runner = CliRunner()
 
 TINY = ModelConfig(arch="unet", width=4, depth=2, blocks=(1, 1, 1))
 
@@ -46,14 +50,19 @@ def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+# The mechanics tests run the model on every image: random noise has no measurable
+# motion blur and would be passed through by the default TileConfig.pass_through.
+ALWAYS = TileConfig(pass_through=None)
+
+
 @pytest.fixture(scope="module")
 def gray_model() -> KerasDeblurrer:
-    return KerasDeblurrer(_tiny(1), name="tiny")
+    return KerasDeblurrer(_tiny(1), name="tiny", tile=ALWAYS)
 
 
 @pytest.fixture(scope="module")
 def rgb_model() -> KerasDeblurrer:
-    return KerasDeblurrer(_tiny(3), name="tiny_rgb")
+    return KerasDeblurrer(_tiny(3), name="tiny_rgb", tile=ALWAYS)
 
 
 @pytest.mark.parametrize(
@@ -220,6 +229,31 @@ def test_guided_model_gets_blind_wiener_guide(tiny_plate: np.ndarray) -> None:
 
     # zero-initialised correction: the untrained guided model returns its guide
     expected = get_deblurrer("blind_wiener")(tiny_plate)
+    np.testing.assert_allclose(deblurrer(tiny_plate), expected, atol=1e-5)
+
+
+def test_model_guide_reads_the_sidecar_config(tmp_path: Path) -> None:
+    from deblur.inference import model_guide
+
+    run = tmp_path / "run"
+    run.mkdir()
+    assert model_guide(run / "model.keras") == "blind_wiener"  # older runs
+    (run / "model_config.json").write_text('{"guide": "gated_wiener"}')
+    assert model_guide(run / "model.keras") == "gated_wiener"
+    card = tmp_path / "mine.model_card.json"
+    card.write_text('{"model_config": {"guide": "nonsense"}}')
+    with pytest.raises(ValueError, match="not a registered deblurrer"):
+        model_guide(tmp_path / "mine.onnx")
+
+
+def test_gated_guided_model_gets_gated_guide(tiny_plate: np.ndarray) -> None:
+    cfg = ModelConfig(
+        arch="unet", width=4, depth=2, blocks=(1, 1, 1), guide="gated_wiener"
+    )
+    deblurrer = KerasDeblurrer(build_model(cfg), name="g", guide="gated_wiener")
+    from deblur import get_deblurrer
+
+    expected = get_deblurrer("gated_wiener")(tiny_plate)
     np.testing.assert_allclose(deblurrer(tiny_plate), expected, atol=1e-5)
 
 
@@ -392,3 +426,147 @@ def test_pooled_weights_share_evidence_only_between_agreeing_neighbours() -> Non
     found = {(t.top, t.left): (blur, 0.0) for t in far} | {(0, 0): (blur, 1.0)}
     weights = pooled_weights(far, found)
     assert weights[0, 56] == 1.0 and weights[0, 112] == 0.0  # neighbours only
+
+
+# --- The guide of a guided model, region by region; do no harm on plates ------------
+
+
+@pytest.fixture(scope="module")
+def gated_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run folder with a guided tiny model trained (said its config) on gated_wiener."""
+    cfg = ModelConfig(
+        arch="unet", width=4, depth=2, blocks=(1, 1, 1), guide="gated_wiener"
+    )
+    keras.utils.set_random_seed(3)
+    model = build_model(cfg)
+    rng = np.random.default_rng(3)  # a model that changes what it is given
+    model.set_weights(
+        [w + 0.1 * rng.standard_normal(w.shape) for w in model.get_weights()]
+    )
+    run = tmp_path_factory.mktemp("gated")
+    model.save(run / "model.keras")
+    (run / "model_config.json").write_text(json.dumps({"guide": "gated_wiener"}))
+    return run
+
+
+def _gray_region(image: np.ndarray) -> np.ndarray:
+    from deblur.io import to_gray
+
+    return to_gray(image)[:, :, None]
+
+
+@pytest.mark.parametrize("guide", ["blind_wiener", "gated_wiener"])
+def test_guide_region_is_wiener_or_gated_by_the_estimate_strength(guide: str) -> None:
+    from deblur.deblurrers import WienerDeblurrer
+    from deblur.estimate import PsfEstimate, estimate_linear_psf
+    from deblur.inference import GUIDE_BALANCE
+
+    cfg = ModelConfig(arch="unet", width=4, depth=2, blocks=(1, 1, 1), guide=guide)
+    deblurrer = KerasDeblurrer(build_model(cfg), name="g", guide=guide)
+    region = _gray_region(_blur(_plate("uk", 1)[1], 15, 1))
+    psf = estimate_linear_psf(region).psf
+    wiener = WienerDeblurrer(psf=psf, balance=GUIDE_BALANCE)(region)
+    for strength, weight in [(5.0, 0.0), (13.0, 0.5), (20.0, 1.0)]:  # gate (10, 16)
+        estimate = PsfEstimate(length=15.0, angle=0.0, psf=psf, strength=strength)
+        got = deblurrer.guide_region(region, estimate)
+        if guide == "blind_wiener":
+            np.testing.assert_array_equal(got, wiener)
+        else:
+            np.testing.assert_allclose(
+                got, region + weight * (wiener - region), atol=1e-6
+            )
+    if guide == "gated_wiener":  # weight 0: the region itself, bit for bit
+        estimate = PsfEstimate(length=15.0, angle=0.0, psf=psf, strength=5.0)
+        np.testing.assert_array_equal(deblurrer.guide_region(region, estimate), region)
+
+
+def test_loaded_gated_model_gets_each_regions_gated_guide_from_one_estimate(
+    gated_run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import deblur.estimate
+    from deblur import get_deblurrer
+
+    deblurrer = load(gated_run, tile=ALWAYS)
+    assert deblurrer.guide == "gated_wiener"  # type: ignore[attr-defined]
+    _, plate = _plate("uk", 2)
+    sharp, blurred = _gray_region(plate), _gray_region(_blur(plate, 15, 2))
+    batches: list[np.ndarray] = []
+    predict = deblurrer.predict_batch  # type: ignore[attr-defined]
+    monkeypatch.setattr(
+        deblurrer, "predict_batch", lambda b: batches.append(b.copy()) or predict(b)
+    )
+    estimates: list[int] = []
+    estimate = deblur.estimate.estimate_linear_psf
+    monkeypatch.setattr(
+        deblur.estimate,
+        "estimate_linear_psf",
+        lambda *a, **k: estimates.append(1) or estimate(*a, **k),
+    )
+    deblurrer.restore_regions(np.stack([sharp, blurred]))  # type: ignore[attr-defined]
+    assert len(estimates) == 2  # one per region, shared by the guide and pass-through
+    [batch] = batches
+    np.testing.assert_array_equal(batch[0, ..., 1:], sharp)  # gate shut: the input
+    gated = get_deblurrer("gated_wiener")(blurred)  # the guide as training made it
+    np.testing.assert_allclose(batch[1, ..., 1:], gated, atol=1e-6)
+    assert np.abs(gated - blurred).mean() > 0.01
+
+
+def test_large_valid_image_runs_through_tiles(tiny_model_path: Path) -> None:
+    tiles = TileConfig(tile=64, overlap=8, max_pixels=0, pass_through=None)
+    deblurrer = load(tiny_model_path, tile=tiles)
+    calls: list[tuple[int, ...]] = []
+    predict = deblurrer.predict_batch  # type: ignore[attr-defined]
+
+    def spy(batch: np.ndarray) -> np.ndarray:
+        calls.append(batch.shape)
+        return predict(batch)  # type: ignore[no-any-return]
+
+    deblurrer.predict_batch = spy  # type: ignore[attr-defined]
+    image = np.random.default_rng(1).random((150, 260), dtype=np.float32)
+    restored = deblurrer(image)
+    assert restored.shape == image.shape and np.isfinite(restored).all()
+    assert sum(shape[0] for shape in calls) == 3 * 5  # a 3 x 5 grid of 64px tiles
+
+
+def _lambda_model(marker: Path) -> keras.Model:
+    # The marker path is a constant inside the lambda's own code (no closure), so
+    # the saved bytecode alone creates the marker when it runs.
+    code = f"lambda x: (__import__('pathlib').Path({str(marker)!r}).touch(), x)[1]"
+    inputs = keras.Input((None, None, 1))
+    return keras.Model(inputs, keras.layers.Lambda(eval(code))(inputs))
+
+
+def test_lambda_model_is_refused_and_never_executed(tmp_path: Path) -> None:
+    marker = tmp_path / "executed"
+    path = tmp_path / "lambda.keras"
+    _lambda_model(marker).save(path)
+    marker.unlink()  # building the model ran the lambda once
+    with pytest.raises(ValueError, match=r"lambda.keras: cannot load Keras model"):
+        load_keras_model(path)
+    assert not marker.exists()
+    result = runner.invoke(app, ["run", "--model", str(path), str(tmp_path), "o"])
+    assert result.exit_code == 2 and "lambda.keras" in result.output
+    assert not marker.exists()
+    # the test can fail: loading unsafely does run the code
+    keras.saving.load_model(path, safe_mode=False)(np.zeros((1, 4, 4, 1), np.float32))
+    assert marker.exists()
+
+
+def test_model_naming_an_arbitrary_callable_is_refused(
+    tiny_model_path: Path, tmp_path: Path
+) -> None:
+    marker = tmp_path / "executed"
+    path = tmp_path / "evil.keras"
+    config = {
+        "module": "subprocess",
+        "class_name": "Popen",
+        "config": {"args": ["touch", str(marker)]},
+        "registered_name": None,
+    }
+    with zipfile.ZipFile(tiny_model_path) as src, zipfile.ZipFile(path, "w") as dst:
+        dst.writestr("metadata.json", src.read("metadata.json"))
+        dst.writestr("config.json", json.dumps(config))
+        dst.writestr("model.weights.h5", src.read("model.weights.h5"))
+    with pytest.raises(ValueError, match="evil.keras: cannot load Keras model"):
+        load(path)
+    assert not marker.exists()

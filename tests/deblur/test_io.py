@@ -1,15 +1,20 @@
 from __future__ import annotations
 
 import os
+import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any  # Any: the BadInputs fixture (conftest)
 
 import numpy as np
 import pytest
 from PIL import Image as PILImage
 
+import deblur.io
 from deblur.io import (
     atomic_write_bytes,
     read_image,
+    read_image_native,
     to_float,
     to_gray,
     to_uint8,
@@ -87,3 +92,79 @@ def test_atomic_write_bytes_replaces(tmp_path: Path) -> None:
 def test_check_image_errors(image: object, error: type, match: str) -> None:
     with pytest.raises(error, match=match):
         check_image(image)
+
+
+@pytest.mark.parametrize(
+    ("size", "match"),
+    [((20000, 20000), "exceeds the limit"), ((12000, 9000), "12000x9000 pixels")],
+)
+@pytest.mark.parametrize("reader", [read_image, read_image_native])
+def test_read_image_pixel_guard_from_header(
+    tmp_path: Path,
+    png_claiming: Callable[[int, int], bytes],
+    reader: object,
+    size: tuple[int, int],
+    match: str,
+) -> None:
+    path = tmp_path / "claims.png"
+    path.write_bytes(png_claiming(*size))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no Pillow DecompressionBombWarning either
+        with pytest.raises(ValueError, match=f"claims.png: .*{match}"):
+            reader(path)  # type: ignore[operator]
+
+
+def test_read_image_pixel_guard_follows_max_pixels(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_image(tmp_path / "a.png", np.zeros((40, 50), np.float32))
+    monkeypatch.setattr(deblur.io, "MAX_PIXELS", 2000)
+    assert read_image(tmp_path / "a.png").shape == (40, 50, 3)
+    monkeypatch.setattr(deblur.io, "MAX_PIXELS", 1999)
+    with pytest.raises(ValueError, match="a.png: image of 50x40 pixels exceeds"):
+        read_image(tmp_path / "a.png")
+
+
+def test_read_image_bad_file_is_one_line_naming_it(bad_inputs: Any) -> None:
+    folder = bad_inputs.folder
+    for name in bad_inputs.bad:
+        with pytest.raises(ValueError) as info:
+            read_image(folder / name)
+        message = str(info.value)
+        assert message.startswith(str(folder / name)) and "\n" not in message, name
+
+
+def test_write_image_crash_keeps_previous_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "a.png"
+    write_image(path, np.zeros((4, 4), np.float32))
+    before = path.read_bytes()
+
+    def fail(self: PILImage.Image, fp: object, *a: object, **k: object) -> None:
+        Path(fp).write_bytes(b"\x89PNG half")  # type: ignore[arg-type]
+        raise OSError("killed")
+
+    monkeypatch.setattr(PILImage.Image, "save", fail)
+    with pytest.raises(OSError, match="killed"):
+        write_image(path, np.ones((4, 4), np.float32))
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["a.png"]
+
+
+def test_atomic_write_bytes_crash_keeps_old_content(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "summary.csv"
+    path.write_bytes(b"old\n")
+
+    def crash(self: Path, data: bytes) -> int:
+        self.open("wb").write(data[:3])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Path, "write_bytes", crash)
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write_bytes(path, b"new content\n")
+    monkeypatch.undo()
+    assert path.read_bytes() == b"old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.csv"]

@@ -6,28 +6,26 @@ import numpy as np
 import pytest
 
 from deblur.reader import (
-    READER_ALPHABET,
     build_reader,
     decode_logits,
     encode_texts,
     load_reader,
-    normalize_text,
     read_plates,
     reader_ctc_loss,
     train_reader,
 )
+from deblur.text import PLATE_ALPHABET, normalize_text
 
 
 def test_reader_reads_any_size_into_40_columns() -> None:
     reader = build_reader()
     for shape in ((1, 56, 240, 1), (2, 120, 240, 1), (1, 20, 33, 1)):
         logits = np.asarray(reader(np.zeros(shape, np.float32)))
-        assert logits.shape == (shape[0], 40, len(READER_ALPHABET) + 1)
+        assert logits.shape == (shape[0], 40, len(PLATE_ALPHABET) + 1)
 
 
 def test_encode_texts_normalises_and_pads() -> None:
     labels, lengths = encode_texts(["ab 1", "Z-9-X"])
-    assert normalize_text("ab 1") == "AB1"
     np.testing.assert_array_equal(lengths, [3, 3])
     np.testing.assert_array_equal(labels[0], [1, 2, 28])
     with pytest.raises(ValueError, match="no character"):
@@ -51,7 +49,11 @@ def test_ctc_loss_prefers_the_right_text() -> None:
 
 def test_train_reader_writes_a_model_and_refuses_to_overwrite(tmp_path: Path) -> None:
     out = tmp_path / "reader.keras"
-    result = train_reader(out, steps=2, plates=8, batch=4)
+    calls: list[tuple[int, int]] = []
+    result = train_reader(
+        out, steps=2, plates=8, batch=4, on_step=lambda *a: calls.append(a)
+    )
+    assert calls == [(1, 2), (2, 2)]
     assert out.is_file() and result.steps == 2 and 0.0 <= result.val_exact <= 1.0
     import keras
 

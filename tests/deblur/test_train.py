@@ -37,9 +37,17 @@ def _weights(out: Path) -> list[np.ndarray]:
 def test_train_writes_outputs_and_log(
     tmp_path: Path, sources: list[np.ndarray]
 ) -> None:
-    result = train(MODEL, CFG, tmp_path / "run", sources=sources)
+    calls: list[tuple[int, int]] = []
+    result = train(
+        MODEL,
+        CFG,
+        tmp_path / "run",
+        sources=sources,
+        on_step=lambda *a: calls.append(a),
+    )
     out = tmp_path / "run"
     assert result.steps == 4
+    assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
     for name in (
         "model.keras",
         "model_config.json",
@@ -69,7 +77,7 @@ def test_train_resume_after_interruption_matches_uninterrupted(
 
     original = train_module._batches
 
-    def interrupted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def interrupted(*args, **kwargs):
         for item in original(*args, **kwargs):
             if item[0] == 2:  # killed right after the step-2 checkpoint
                 raise KeyboardInterrupt
@@ -79,8 +87,12 @@ def test_train_resume_after_interruption_matches_uninterrupted(
     with pytest.raises(KeyboardInterrupt):
         train(MODEL, CFG, tmp_path / "resumed", sources=sources)
     monkeypatch.setattr(train_module, "_batches", original)
-    result = train(MODEL, CFG, tmp_path / "resumed", sources=sources, resume=True)
-    assert result.steps == 4
+    calls: list[tuple[int, int]] = []
+    result = train(
+        MODEL, CFG, tmp_path / "resumed", sources=sources, resume=True,
+        on_step=lambda *a: calls.append(a),
+    )  # fmt: skip
+    assert result.steps == 4 and calls == [(3, 4), (4, 4)]
     for a, b in zip(
         _weights(tmp_path / "full"), _weights(tmp_path / "resumed"), strict=True
     ):
@@ -186,3 +198,10 @@ def test_cli_train_ocr_weight_on_a_labelled_folder(
     result = CliRunner().invoke(app, [*args, "--config", str(tmp_path / "cfg.json")])
     assert result.exit_code == 1, result.output  # bad.png is reported, not fatal
     assert "bad.png" in result.output and "trained 1 steps" in result.output
+
+
+def test_mean_psnr_known_mse_and_cap() -> None:
+    reference = np.zeros((2, 4, 4, 1), np.float32)
+    restored = np.stack([np.full((4, 4, 1), 0.1, np.float32), reference[0]])
+    # 20 dB (MSE 0.01) and an exact restoration capped at 100 dB
+    assert train_module._mean_psnr(reference, restored) == pytest.approx(60.0)

@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 
 from deblur.cli import app
 from deblur.config import BlurConfig, ModelConfig, TrainConfig
-from deblur.train import TrainResult, load_sources, train
+from deblur.pairs import load_sources
+from deblur.train import TrainResult, train
 
 MODEL = ModelConfig(arch="unet", width=4, depth=2, blocks=(1, 1, 1))
 CFG = TrainConfig(

@@ -78,7 +78,7 @@ def test_model_stats_plain15_macs_equal_params_without_bias() -> None:
 
 
 @pytest.mark.slow
-def test_unet_keras_save_load_roundtrip(tmp_path) -> None:  # noqa: ANN001
+def test_unet_keras_save_load_roundtrip(tmp_path) -> None:
     model = build_model(TINY_UNET)
     path = tmp_path / "m.keras"
     model.save(path)

@@ -6,6 +6,7 @@ import csv
 import hashlib
 import json
 from pathlib import Path
+from typing import Any  # Any: the BadInputs fixture (conftest)
 
 import numpy as np
 import pytest
@@ -13,7 +14,9 @@ import pytest
 from deblur.config import BlurConfig, PlateConfig
 from deblur.io import read_image, write_image
 from deblur.synth.dataset import (
+    INCOMPLETE,
     MANIFEST_COLUMNS,
+    PLATE_COLUMNS,
     iter_dataset,
     load_labels,
     write_blurred_dataset,
@@ -125,6 +128,25 @@ def test_write_plates_dataset_writes_images_labels_config(plates: Path) -> None:
     assert PlateConfig(**{**config["plate"]}) == TINY
 
 
+def test_write_plates_dataset_records_each_plates_look(tmp_path: Path) -> None:
+    cfg = PlateConfig(
+        width=96, height=32, style="cn", scheme="white_on_green", bolts=1.0,
+        dirt=1.0, shadow=1.0, car=1.0,
+    )  # fmt: skip
+    rows = write_plates_dataset(tmp_path / "p", 2, cfg, seed=0)
+    with (tmp_path / "p" / "labels.csv").open(encoding="utf-8") as handle:
+        table = list(csv.reader(handle))
+    assert tuple(table[0]) == PLATE_COLUMNS
+    for row, line in zip(rows, table[1:], strict=True):
+        look = dict(zip(PLATE_COLUMNS, line, strict=True))
+        assert look == {"file": row.file, "text": row.text, **row.extra}
+        assert (look["style"], look["scheme"], look["surround"]) == (
+            "cn", "white_on_green", "car"
+        )  # fmt: skip
+        assert look["bolts"] == "1" and 0.25 <= float(look["dirt"]) <= 0.7
+        assert 0.25 <= float(look["shadow"]) <= 0.6
+
+
 def test_write_plates_dataset_is_byte_identical_per_seed(
     plates: Path, tmp_path: Path
 ) -> None:
@@ -161,7 +183,7 @@ def test_write_plates_dataset_refuses_to_overwrite_other_folders(
 def test_write_plates_dataset_calls_track(tmp_path: Path) -> None:
     seen = []
 
-    def track(items, total):  # noqa: ANN001, ANN202
+    def track(items, total):
         seen.append(total)
         return items
 
@@ -256,3 +278,49 @@ def test_write_blurred_dataset_rejects_bad_input(
             src, tmp_path / out, options.pop("copies"), seed=0, **options
         )
     assert _hashes(plates) == before
+
+
+def test_interrupted_dataset_can_be_overwritten(
+    bad_inputs: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = bad_inputs.folder
+    out = tmp_path / "out"
+    import deblur.synth.dataset as dataset
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(dataset, "_write_csv", crash)
+        with pytest.raises(KeyboardInterrupt):
+            write_blurred_dataset(folder, out, 1, seed=0, on_error=lambda p, e: None)
+    assert (out / INCOMPLETE).is_file() and not (out / "config.json").exists()
+    with pytest.raises(ValueError, match="not empty"):
+        write_blurred_dataset(folder, out, 1, seed=0, on_error=lambda p, e: None)
+    rows = write_blurred_dataset(
+        folder, out, 1, seed=0, overwrite=True, on_error=lambda p, e: None
+    )
+    assert len(rows) == len(bad_inputs.good) and not (out / INCOMPLETE).exists()
+
+
+def test_labels_null_byte_and_huge_field_are_one_line(tmp_path: Path) -> None:
+    (tmp_path / "labels.csv").write_bytes(b"file,text\nok\x00.png,AB\n")
+    with pytest.raises(ValueError, match=r"labels.csv row 2: file 'ok\\x00.png'"):
+        load_labels(tmp_path)
+    (tmp_path / "labels.csv").write_text("file,text\nok.png," + "A" * 200_000 + "\n")
+    with pytest.raises(ValueError, match="labels.csv row 2: not valid CSV"):
+        load_labels(tmp_path)
+
+
+def test_load_labels_without_image_checks_still_refuses_unsafe_paths(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "labels.csv").write_text("file,text\nmissing.png,AB\n")
+    assert [r.file for r in load_labels(tmp_path, check_images=False)] == [
+        "missing.png"
+    ]
+    with pytest.raises(FileNotFoundError, match="missing.png"):
+        load_labels(tmp_path)
+    (tmp_path / "labels.csv").write_text("file,text\n../x.png,AB\n")
+    with pytest.raises(ValueError, match="leaves the dataset folder"):
+        load_labels(tmp_path, check_images=False)

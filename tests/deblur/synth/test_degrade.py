@@ -84,3 +84,77 @@ def test_seed2017_blur_equals_its_psf_away_from_borders() -> None:
     err = np.abs(via_psf - pair.blurred)[inner].mean()
     assert err < 0.1 * np.abs(sharp - pair.blurred)[inner].mean() + 1e-3
     assert pair.params["size"] % 2 == 1
+
+
+def test_add_poisson_noise_variance_follows_signal() -> None:
+    from deblur.synth.degrade import add_poisson_noise
+
+    flat = np.full((200, 200), 0.5, np.float32)
+    noisy = add_poisson_noise(flat, 100.0, rng=0)
+    assert noisy.var() == pytest.approx(0.5 / 100.0, rel=0.1)
+    dark = add_poisson_noise(np.full((200, 200), 0.05, np.float32), 100.0, rng=0)
+    assert dark.var() < noisy.var()
+    with pytest.raises(ValueError, match="photons"):
+        add_poisson_noise(flat, 0.0)
+
+
+def test_adjust_exposure_known_answers() -> None:
+    from deblur.synth.degrade import adjust_exposure
+
+    img = np.array([[0.25, 0.75]], np.float32)
+    np.testing.assert_allclose(adjust_exposure(img), img)
+    np.testing.assert_allclose(adjust_exposure(img, invert=True), [[0.75, 0.25]])
+    np.testing.assert_allclose(adjust_exposure(img, contrast=0.0), [[0.5, 0.5]])
+    np.testing.assert_allclose(adjust_exposure(img, gamma=2.0), [[0.0625, 0.5625]])
+    with pytest.raises(ValueError, match="gamma"):
+        adjust_exposure(img, gamma=0.0)
+    with pytest.raises(ValueError, match="contrast"):
+        adjust_exposure(img, contrast=-1.0)
+
+
+def test_soften_and_resample(tiny_plate: np.ndarray) -> None:
+    from deblur.synth.degrade import resample, soften
+
+    np.testing.assert_array_equal(soften(tiny_plate, 0.0), tiny_plate)
+    soft = soften(tiny_plate, 1.0)
+    assert (
+        np.abs(np.diff(soft, axis=1)).max() < np.abs(np.diff(tiny_plate, axis=1)).max()
+    )
+    with pytest.raises(ValueError, match="sigma"):
+        soften(tiny_plate, -1.0)
+    small = resample(tiny_plate, (24, 8))
+    assert small.shape == (8, 24)
+    with pytest.raises(ValueError, match="size"):
+        resample(tiny_plate, (0, 8))
+
+
+def test_make_pair_resolution_keeps_size_and_loses_detail(
+    tiny_plate: np.ndarray,
+) -> None:
+    cfg = BlurConfig(kind="none", resolution=(6.0, 6.0), noise=(0.0, 0.0))
+    pair = make_pair(tiny_plate, cfg, rng=0)
+    assert pair.blurred.shape == tiny_plate.shape
+    assert pair.params["scale"] < 1.0
+    assert not np.allclose(pair.blurred, tiny_plate, atol=0.02)
+
+
+def test_make_pair_invert_always_makes_negative(tiny_plate: np.ndarray) -> None:
+    cfg = BlurConfig(kind="none", invert=1.0, noise=(0.0, 0.0))
+    pair = make_pair(tiny_plate, cfg, rng=0)
+    np.testing.assert_allclose(pair.sharp, 1.0 - tiny_plate, atol=1e-6)
+    assert pair.params["invert"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("exposure", 0.0),
+        ("invert", 1.5),
+        ("optics", (2.0, 1.0)),
+        ("resolution", (1.0, 2.0)),
+        ("photons", (0.0, 5.0)),
+    ],
+)
+def test_blur_config_validates_new_stages(field: str, value: object) -> None:
+    with pytest.raises(ValueError, match=field):
+        BlurConfig(**{field: value})  # type: ignore[arg-type]

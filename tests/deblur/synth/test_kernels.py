@@ -122,3 +122,28 @@ def test_random_psf_fixed_angle_is_used() -> None:
     )
     assert draw.params["angle"] == 0.0
     np.testing.assert_allclose(draw.psf, linear_psf(9, 0.0))
+
+
+@pytest.mark.parametrize("length", [1.0, 5.0, 17.0, 31.0])
+def test_shake_psf_sums_to_one_and_is_odd(length: float) -> None:
+    from deblur.synth.kernels import shake_psf
+
+    psf, params = shake_psf(length, rng=4)
+    assert psf.shape[0] == psf.shape[1] and psf.shape[0] % 2 == 1
+    assert psf.sum() == pytest.approx(1.0)
+    assert params["kind"] == "shake" and params["length"] == length
+
+
+def test_shake_psf_is_uneven_along_its_path() -> None:
+    from deblur.synth.kernels import shake_psf
+
+    psf, _ = shake_psf(25.0, rng=1)
+    on_path = psf[psf > 1e-4]
+    assert on_path.max() > 2.0 * np.median(on_path)
+    with pytest.raises(ValueError, match="length"):
+        shake_psf(0.5)
+
+
+def test_random_psf_none_is_delta() -> None:
+    draw = random_psf(BlurConfig(kind="none"), rng=0, width=64)
+    np.testing.assert_array_equal(draw.psf, np.ones((1, 1)))
