@@ -679,11 +679,12 @@ class TileConfig:
         :func:`deblur.tiling.predict_tiled`; model deblurrers restore every image larger
         than one tile region by region, see :class:`deblur.inference.ModelDeblurrer`).
     pass_through : (float, float) or None
-        Do no harm on regions without measurable motion blur: a region whose blur
-        estimate has a cepstral strength (:class:`deblur.estimate.PsfEstimate`) below
-        the first value is passed through unchanged, above the second it is fully
-        restored, and in between the two are mixed linearly. None restores every
-        region.
+        Do no harm on regions without measurable motion blur (a plate is one
+        region, a frame's tiles are regions): a region whose blur estimate has a
+        cepstral strength (:class:`deblur.estimate.PsfEstimate`) below the first value
+        is passed through unchanged and skips the model, above the second it is fully
+        restored, and in between the two are mixed linearly (times the direction
+        weight, :func:`deblur.inference.region_weight`). None restores every region.
     """
 
     tile: int = 256

@@ -511,6 +511,41 @@ def test_loaded_gated_model_gets_each_regions_gated_guide_from_one_estimate(
     assert np.abs(gated - blurred).mean() > 0.01
 
 
+@pytest.mark.parametrize("colour", [False, True])
+def test_sharp_plate_comes_back_unchanged_and_skips_the_model(
+    gated_run: Path, monkeypatch: pytest.MonkeyPatch, colour: bool
+) -> None:
+    deblurrer = load(gated_run)  # default TileConfig: pass-through on
+    _, plate = _plate("eu", 3)
+    image = plate if colour else _gray_region(plate)[..., 0]
+    calls: list[int] = []
+    run = deblurrer._run  # type: ignore[attr-defined]
+    monkeypatch.setattr(deblurrer, "_run", lambda b: calls.append(len(b)) or run(b))
+    np.testing.assert_array_equal(deblurrer(image), image)
+    for out in deblurrer.restore_many([image, image]):  # type: ignore[attr-defined]
+        np.testing.assert_array_equal(out, image)
+    assert calls == []  # the model never ran
+    everything = load(gated_run, tile=ALWAYS)  # pass_through=None restores everything
+    assert np.abs(everything(image) - image).mean() > 0.005
+
+
+def test_plate_blurred_15px_is_restored_alone_and_in_a_batch(
+    gated_run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deblurrer = load(gated_run)
+    _, sharp = _plate("eu", 3)
+    blurred = _blur(sharp, 15, 3)
+    alone = deblurrer(blurred)
+    assert np.abs(alone - blurred).mean() > 0.01
+    calls: list[int] = []
+    run = deblurrer._run  # type: ignore[attr-defined]
+    monkeypatch.setattr(deblurrer, "_run", lambda b: calls.append(len(b)) or run(b))
+    many = deblurrer.restore_many([sharp, blurred])  # type: ignore[attr-defined]
+    np.testing.assert_array_equal(many[0], sharp)  # passed through
+    np.testing.assert_allclose(many[1], alone, atol=1e-5)
+    assert calls == [1]  # one model call, for the blurred plate only
+
+
 def test_large_valid_image_runs_through_tiles(tiny_model_path: Path) -> None:
     tiles = TileConfig(tile=64, overlap=8, max_pixels=0, pass_through=None)
     deblurrer = load(tiny_model_path, tile=tiles)
