@@ -156,8 +156,9 @@ def from_dict(cls: type[T], data: object) -> T:
 
     Examples
     --------
-    >>> from_dict(TileConfig, {"tile": 128, "overlap": 16})
-    TileConfig(tile=128, overlap=16, batch=8, max_pixels=1048576)
+    >>> cfg = from_dict(TileConfig, {"tile": 128, "overlap": 16, "pass_through": None})
+    >>> cfg
+    TileConfig(tile=128, overlap=16, batch=8, max_pixels=1048576, pass_through=None)
     >>> from_dict(TileConfig, {"tile": "128"})
     Traceback (most recent call last):
     ...
