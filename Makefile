@@ -4,6 +4,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SUITE ?= default
 WORKERS ?= 2
+# The bench's run folder, fixed once per make call so it can be printed and resumed.
+ifeq ($(origin OUT), undefined)
+OUT := results/$(shell date +%Y%m%d-%H%M%S)_$(basename $(notdir $(SUITE)))
+endif
 
 .PHONY: setup tesseract test test-all lint bench clean
 
@@ -39,7 +43,9 @@ lint: setup
 	$(VENV)/bin/mypy
 
 bench: setup
-	$(VENV)/bin/bench run --suite $(SUITE) --workers $(WORKERS)
+	@echo "run folder: $(OUT)"
+	@echo "if interrupted, resume it with: make bench SUITE=$(SUITE) OUT=$(OUT)"
+	$(VENV)/bin/bench run --suite $(SUITE) --workers $(WORKERS) --out $(OUT)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

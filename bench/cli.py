@@ -15,7 +15,13 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from bench.config import (
     BenchConfig,
@@ -180,16 +186,25 @@ def _run_with_progress(cfg: BenchConfig, out_dir: Path) -> None:
     effective = cfg.effective_suite
     total = count_samples(effective)
     seen: set[str] = set()
+    _console.print(
+        f"run folder: {escape(str(out_dir))} (if interrupted, resume it with "
+        f"--out {escape(str(out_dir))})",
+        highlight=False,
+        soft_wrap=True,
+    )
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        "eta",
+        TimeRemainingColumn(),
         console=_console,
     ) as progress:
-        task = progress.add_task(effective.name, total=total)
+        # Samples done before a resume are the start, not a speed sample: passing
+        # them to add_task keeps them out of the ETA's rate.
         already = _finished(out_dir)
-        progress.update(task, completed=already)
+        task = progress.add_task(effective.name, total=total, completed=already)
         for row in runner.iter_results(cfg, out_dir):
             if row.sample_id not in seen:
                 seen.add(row.sample_id)

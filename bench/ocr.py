@@ -8,6 +8,7 @@ raw text; the bench compares :func:`normalize_plate_text` of label and predictio
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -19,6 +20,7 @@ from numpy.typing import NDArray
 from PIL import Image as PILImage
 
 from bench.config import OcrConfig
+from bench.lifetime import kill_with_parent
 from bench.textline import crop_text_region
 from deblur.io import to_gray, to_uint8
 from deblur.text import PLATE_ALPHABET, normalize_plate_text
@@ -130,6 +132,7 @@ class TesseractOcr:
                 "tesseract binary not found: run `make setup` "
                 "(or `sudo apt-get install tesseract-ocr`)"
             )
+        _tesseract_dies_with_parent(pytesseract)
         self._pytesseract = pytesseract
         self._binary = path
         self._config = (
@@ -211,6 +214,28 @@ class TesseractOcr:
                 f"tesseract returned {len(pages)} pages for {len(files)} images"
             )
         return pages
+
+
+def _tesseract_dies_with_parent(module: Any) -> None:  # Any: the pytesseract module
+    """Start every tesseract process with :func:`bench.lifetime.kill_with_parent`.
+
+    pytesseract starts tesseract with ``Popen(args, **subprocess_args())`` and takes
+    no ``Popen`` options, so its ``subprocess_args`` is wrapped (once per process) to
+    add the ``preexec_fn``: a tesseract whose bench process is killed then ends too.
+    """
+    inner = module.pytesseract
+    original = getattr(inner, "subprocess_args", None)
+    if original is None or getattr(original, "dies_with_parent", False):
+        return
+
+    def subprocess_args(include_stdout: bool = True) -> dict[str, Any]:
+        args = dict(original(include_stdout))
+        if os.name == "posix":
+            args["preexec_fn"] = kill_with_parent
+        return args
+
+    subprocess_args.dies_with_parent = True  # type: ignore[attr-defined]
+    inner.subprocess_args = subprocess_args
 
 
 class PpOcr:

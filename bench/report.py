@@ -470,6 +470,11 @@ def _facts(
     if suite is not None and len(suite.draw_seeds) > 1:
         seeds = ", ".join(str(s) for s in suite.draw_seeds)
         facts.append(f"Pooled independent draws of the suite, root seeds {seeds}.")
+    if (per_sample["style"] == "frame").any():
+        facts.append(
+            "Images are whole frames: restored whole, read and scored only inside "
+            "their plate box (labels.csv x,y,w,h)."
+        )
     return [
         *facts,
         f"OCR engines: {engines}. Candidates: {methods}.",

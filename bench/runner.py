@@ -36,9 +36,8 @@ import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +48,7 @@ from bench import metrics
 from bench.config import BenchConfig, CandidateConfig, SuiteConfig
 from bench.external import ExternalResult, restore_external
 from bench.external import safe_name as _safe_name
+from bench.lifetime import process_pool
 from bench.ocr import OcrEngine, get_ocr, normalize_plate_text
 from bench.reads import read_outcome
 from bench.rundir import CONFIG_FILE, same_suite
@@ -222,12 +222,17 @@ def _restore(cand: CandidateConfig, sample: Sample) -> _Job:
             raise ValueError(
                 f"restored shape {restored.shape} differs from input {sample.blurred.shape}"
             )
-        psnr, ssim = _quality(sample.sharp, restored)
+        restored = sample.in_box(restored)  # a frame is restored whole, read in its box
+        psnr, ssim = _quality(_box(sample, sample.sharp), restored)
         return _Job(condition="restored", method=cand.label, image=restored,
                     psnr=psnr, ssim=ssim, ms=ms)  # fmt: skip
     except Exception as err:  # one failing candidate must not stop the run
         return _Job(condition="restored", method=cand.label, image=None,
                     error=_error_text(err))  # fmt: skip
+
+
+def _box(sample: Sample, image: Image | None) -> Image | None:
+    return None if image is None else sample.in_box(image)
 
 
 def _external_jobs(
@@ -249,10 +254,12 @@ def _external_jobs(
             }
         for index, result in results.items():
             psnr = ssim = math.nan
-            if result.image is not None:
-                psnr, ssim = _quality(by_index[index].sharp, result.image)
+            image = _box(by_index[index], result.image)  # a frame is read in its box
+            if image is not None:
+                sharp = _box(by_index[index], by_index[index].sharp)
+                psnr, ssim = _quality(sharp, image)
             jobs[cand.label, index] = _Job(
-                condition="restored", method=cand.label, image=result.image,
+                condition="restored", method=cand.label, image=image,
                 psnr=psnr, ssim=ssim, ms=result.ms, error=result.error,
             )  # fmt: skip
     return jobs
@@ -262,12 +269,13 @@ def _jobs(
     suite: SuiteConfig, sample: Sample, external: dict[tuple[str, int], _Job]
 ) -> list[_Job]:
     jobs: list[_Job] = []
-    if sample.sharp is not None:
-        psnr, ssim = _quality(sample.sharp, sample.sharp)
-        jobs.append(_Job(condition="sharp", method="sharp", image=sample.sharp,
+    sharp, blurred = _box(sample, sample.sharp), sample.in_box(sample.blurred)
+    if sharp is not None:
+        psnr, ssim = _quality(sharp, sharp)
+        jobs.append(_Job(condition="sharp", method="sharp", image=sharp,
                          psnr=psnr, ssim=ssim))  # fmt: skip
-    psnr, ssim = _quality(sample.sharp, sample.blurred)
-    jobs.append(_Job(condition="blurred", method="blurred", image=sample.blurred,
+    psnr, ssim = _quality(sharp, blurred)
+    jobs.append(_Job(condition="blurred", method="blurred", image=blurred,
                      psnr=psnr, ssim=ssim))  # fmt: skip
     for cand in suite.candidates:
         if sample.index % cand.every == 0:
@@ -501,11 +509,8 @@ def _execute(cfg: BenchConfig, suite: SuiteConfig, pending: list[int], out: Path
         for chunk in chunks:
             yield _run_chunk(chunk)
         return
-    context = get_context("spawn")
-    with ProcessPoolExecutor(
-        max_workers=cfg.workers, mp_context=context,
-        initializer=_init_worker, initargs=init,
-    ) as pool:  # fmt: skip
+    # Workers (and their tesseract processes) die with this process, even by kill -9.
+    with process_pool(cfg.workers, initializer=_init_worker, initargs=init) as pool:
         futures = [pool.submit(_run_chunk, chunk) for chunk in chunks]
         try:
             for future in as_completed(futures):

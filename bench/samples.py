@@ -22,7 +22,24 @@ from deblur.config import BlurConfig, PlateConfig
 from deblur.io import read_image, to_float, to_uint8
 from deblur.types import PSF, Image
 
-__all__ = ["Sample", "iter_samples", "build_sample", "count_samples", "sample_label"]
+__all__ = [
+    "Sample",
+    "iter_samples",
+    "build_sample",
+    "count_samples",
+    "sample_label",
+    "BOX_COLUMNS",
+    "FRAME_STYLE",
+]
+
+FRAME_STYLE = "frame"
+"""``Sample.style`` of a whole frame with a plate box (folders of crops: ``"real"``)."""
+
+Box = tuple[int, int, int, int]
+"""A plate box ``(x, y, w, h)`` in pixels: left, top, width, height."""
+
+BOX_COLUMNS = ("x", "y", "w", "h")
+"""Optional ``labels.csv`` columns giving the plate box of a whole camera frame."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,7 +55,8 @@ class Sample:
     text : str
         Ground-truth plate text as labelled (not normalized).
     style : str
-        Plate style (``uk``/``eu``/``us``) or ``"real"`` for folders.
+        Plate style (``uk``/``eu``/``us``), ``"real"`` for folders of crops or
+        ``"frame"`` for whole frames with a plate box.
     source : str
         ``"synthetic"`` or the folder path.
     sharp : ndarray of float32 or None
@@ -49,6 +67,10 @@ class Sample:
         The true blur kernel; None when unknown (blind) or no blur.
     blur : dict
         ``kind``, ``length``, ``angle``, ``noise`` (NaN when unknown).
+    box : (int, int, int, int) or None
+        For a whole camera frame (``labels.csv`` columns ``x,y,w,h``): the plate's box
+        ``(x, y, w, h)``. Methods restore the whole frame; only the box is read and
+        scored. None for plate crops.
     seed : int
         Root seed of the draw the sample belongs to.
     """
@@ -62,7 +84,15 @@ class Sample:
     blurred: Image
     psf: PSF | None
     blur: dict[str, float | str] = field(default_factory=dict)
+    box: tuple[int, int, int, int] | None = None
     seed: int = 0
+
+    def in_box(self, image: Image) -> Image:
+        """`image` (same size as `blurred`) cut to the plate box; whole without one."""
+        if self.box is None:
+            return image
+        x, y, w, h = self.box
+        return image[y : y + h, x : x + w]
 
 
 def _draw(suite: SuiteConfig, index: int) -> tuple[int, int]:
@@ -91,7 +121,7 @@ def sample_label(suite: SuiteConfig, index: int) -> tuple[str, str]:
     seed, local = _draw(suite, index)
     if suite.kind == "synthetic":
         return _sample_id(suite, seed, local, None), ""
-    file, text = _folder_rows(suite)[local]
+    file, text, _ = _folder_rows(suite)[local]
     return _sample_id(suite, seed, local, file), text
 
 
@@ -156,7 +186,7 @@ def _resize_width(image: Image, width: int) -> Image:
     return to_float(np.asarray(pil))
 
 
-def _folder_rows(suite: SuiteConfig) -> list[tuple[str, str]]:
+def _folder_rows(suite: SuiteConfig) -> list[tuple[str, str, Box | None]]:
     """Rows of the suite folder's ``labels.csv`` (validated; images are not opened).
 
     A missing or unreadable image fails only its own sample (in :func:`build_sample`,
@@ -179,11 +209,42 @@ def _folder_rows(suite: SuiteConfig) -> list[tuple[str, str]]:
 
 
 @functools.lru_cache(maxsize=8)
-def _labels_cached(folder: str, _stamp: object) -> tuple[tuple[str, str], ...]:
+def _labels_cached(
+    folder: str, _stamp: object
+) -> tuple[tuple[str, str, Box | None], ...]:
     from deblur.synth.dataset import load_labels
 
     rows = load_labels(folder, check_images=False)
-    return tuple((row.file, row.text) for row in rows)
+    labels = Path(folder) / "labels.csv"
+    return tuple(
+        (row.file, row.text, _box(labels, row.file, row.extra)) for row in rows
+    )
+
+
+def _box(labels: Path, file: str, extra: dict[str, str]) -> Box | None:
+    """The plate box of a row: all four of x, y, w, h, or none of them (a crop)."""
+    values = [extra.get(c, "").strip() for c in BOX_COLUMNS]
+    if not any(values):
+        return None
+    try:
+        x, y, w, h = (int(v) for v in values)
+    except ValueError:
+        x = y = w = h = -1
+    if min(x, y) < 0 or min(w, h) < 1:
+        raise ValueError(
+            f"{labels}: row {file!r}: the plate box x,y,w,h must be four integers "
+            f"(x, y >= 0; w, h >= 1) or all empty, got {','.join(values)!r}"
+        )
+    return x, y, w, h
+
+
+def _in_frame(path: Path, image: Image, box: Box) -> None:
+    x, y, w, h = box
+    if x + w > image.shape[1] or y + h > image.shape[0]:
+        raise ValueError(
+            f"{path}: plate box x={x} y={y} w={w} h={h} leaves the "
+            f"{image.shape[1]}x{image.shape[0]} image"
+        )
 
 
 def _base_count(suite: SuiteConfig) -> int:
@@ -228,34 +289,31 @@ def build_sample(suite: SuiteConfig, index: int) -> Sample:
             params,
             seed=seed,
         )
-    file, text = _folder_rows(suite)[local]
+    file, text, box = _folder_rows(suite)[local]
     sample_id = _sample_id(suite, seed, local, file)
-    image = _resize_width(
-        read_image(Path(suite.folder or ".") / file), suite.plate_width
-    )
+    path = Path(suite.folder or ".") / file
+    if box is None:
+        image = _resize_width(read_image(path), suite.plate_width)
+        style = "real"
+    else:  # a whole frame: restored whole, read and scored only inside the box
+        image = read_image(path)
+        _in_frame(path, image, box)
+        style = FRAME_STYLE
     if suite.kind == "blind":
         unknown: dict[str, float | str] = {
             "kind": "unknown",
             "length": math.nan,
             "angle": math.nan,
+            "noise": math.nan,
         }
         return _sample(
-            suite,
-            index,
-            sample_id,
-            text,
-            "real",
-            str(suite.folder),
-            None,
-            image,
-            None,
-            {**unknown, "noise": math.nan},
-            seed=seed,
-        )
+            suite, index, sample_id, text, style, str(suite.folder), None, image,
+            None, unknown, seed=seed, box=box,
+        )  # fmt: skip
     blurred, psf, params, reference = _degrade(image, suite, local, rng)
     return _sample(
-        suite, index, sample_id, text, "real", str(suite.folder), reference, blurred,
-        psf, params, seed=seed,
+        suite, index, sample_id, text, style, str(suite.folder), reference, blurred,
+        psf, params, seed=seed, box=box,
     )  # fmt: skip
 
 
@@ -272,6 +330,7 @@ def _sample(
     params: dict[str, float | str],
     *,
     seed: int,
+    box: Box | None = None,
 ) -> Sample:
     blur: dict[str, float | str] = {
         "kind": str(params.get("kind", suite.blur.kind)),
@@ -290,6 +349,7 @@ def _sample(
         psf=psf,
         blur=blur,
         seed=seed,
+        box=box,
     )
 
 

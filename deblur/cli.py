@@ -525,7 +525,12 @@ def train_reader_command(
 def run_command(
     source: Annotated[Path, typer.Argument(help="Image file or folder of images.")],
     target: Annotated[
-        Path, typer.Argument(help="Output file, or folder (created) for a folder.")
+        str,
+        typer.Argument(
+            help="Output file (its extension picks the format), or a folder: an "
+            "existing one or a path ending in / (created); always a folder for a "
+            "folder input."
+        ),
     ],
     model: Annotated[
         str,
@@ -547,8 +552,11 @@ def run_command(
 ) -> None:
     """Deblur an image or a folder, keeping names, formats, sizes and modes.
 
-    Palette images are written as RGB (RGBA with transparency), 16-bit grayscale stays
-    16-bit, alpha is kept and EXIF rotation is applied. Files that cannot be read are
+    A single file goes to TARGET, written in the format its extension names (an
+    unknown extension is refused), or into TARGET/<name> when TARGET is an existing
+    folder or ends in /. Palette images are written as RGB (RGBA with transparency),
+    16-bit grayscale stays 16-bit and alpha is kept where the output format holds them,
+    and EXIF rotation is applied. Files that cannot be read are
     listed at the end and the exit code is 1; everything else is still written.
     """
     from deblur.config import TileConfig
@@ -572,7 +580,7 @@ def run_command(
             counts[result.status] += 1
             if result.status == "failed":
                 failures.append(_naming(result.source, result.error or "failed"))
-        _summary("restored", counts["written"], "images", target, start)
+        _summary("restored", counts["written"], "images", Path(target), start)
         if counts["skipped"]:
             typer.echo(
                 f"skipped {counts['skipped']} existing outputs (use --overwrite)"

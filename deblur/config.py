@@ -156,8 +156,9 @@ def from_dict(cls: type[T], data: object) -> T:
 
     Examples
     --------
-    >>> from_dict(TileConfig, {"tile": 128, "overlap": 16})
-    TileConfig(tile=128, overlap=16, batch=8, max_pixels=1048576)
+    >>> cfg = from_dict(TileConfig, {"tile": 128, "overlap": 16, "pass_through": None})
+    >>> cfg
+    TileConfig(tile=128, overlap=16, batch=8, max_pixels=1048576, pass_through=None)
     >>> from_dict(TileConfig, {"tile": "128"})
     Traceback (most recent call last):
     ...
@@ -675,13 +676,23 @@ class TileConfig:
     batch : int
         Tiles per model call.
     max_pixels : int
-        Images with at most this many pixels run as one pass, without tiling.
+        Images with at most this many pixels run as one pass, without tiling (for
+        :func:`deblur.tiling.predict_tiled`; model deblurrers restore every image larger
+        than one tile region by region, see :class:`deblur.inference.ModelDeblurrer`).
+    pass_through : (float, float) or None
+        Do no harm on regions without measurable motion blur (a plate is one
+        region, a frame's tiles are regions): a region whose blur estimate has a
+        cepstral strength (:class:`deblur.estimate.PsfEstimate`) below the first value
+        is passed through unchanged and skips the model, above the second it is fully
+        restored, and in between the two are mixed linearly (times the direction
+        weight, :func:`deblur.inference.region_weight`). None restores every region.
     """
 
     tile: int = 256
     overlap: int = 32
     batch: int = 8
     max_pixels: int = 1024 * 1024
+    pass_through: tuple[float, float] | None = (10.0, 14.0)
 
     def __post_init__(self) -> None:
         if self.tile < 16:
@@ -694,3 +705,10 @@ class TileConfig:
             raise ValueError(f"batch must be >= 1, got {self.batch}")
         if self.max_pixels < 0:
             raise ValueError(f"max_pixels must be >= 0, got {self.max_pixels}")
+        if self.pass_through is not None:
+            low, high = self.pass_through
+            if not 0 <= low < high:
+                raise ValueError(
+                    f"pass_through must be (low, high) with 0 <= low < high, got "
+                    f"{self.pass_through}"
+                )

@@ -30,6 +30,7 @@ Tesseract exact matches (24 plates). Wiener ``balance=0.01`` gains 3.2 dB (0.002
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,6 +39,9 @@ from deblur.config import TileConfig
 from deblur.registry import register_deblurrer
 from deblur.types import PSF, Deblurrer, Image, check_image
 from deblur.wiener import edge_taper, wiener_hunt
+
+if TYPE_CHECKING:  # scipy is imported only when a blur is estimated
+    from deblur.estimate import PsfEstimate
 
 __all__ = [
     "IdentityDeblurrer",
@@ -359,6 +363,25 @@ class BlindWienerDeblurrer:
         from deblur.estimate import estimate_linear_psf
 
         estimate = estimate_linear_psf(check_image(image), max_length=self.max_length)
+        return self.from_estimate(image, estimate)
+
+    def from_estimate(self, image: Image, estimate: PsfEstimate) -> Image:
+        """Deconvolve `image` with an estimate already made (as far as the gate lets).
+
+        Parameters
+        ----------
+        image : (H, W) or (H, W, C) ndarray of float32 in [0, 1]
+            The blurred image.
+        estimate : PsfEstimate
+            Its blur estimate (:func:`deblur.estimate.estimate_linear_psf` with
+            ``max_length=self.max_length``); :meth:`__call__` makes it itself.
+
+        Returns
+        -------
+        ndarray
+            ``image + w * (wiener - image)`` with ``w = self.weight(estimate.strength)``:
+            a copy of `image` when ``w`` is 0, the Wiener restoration when it is 1.
+        """
         weight = self.weight(estimate.strength)
         if weight == 0.0:
             return image.copy()

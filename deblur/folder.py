@@ -7,16 +7,24 @@ mode, writing atomically and reporting unreadable files instead of stopping.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from deblur.inference import first_line
-from deblur.io import IMAGE_SUFFIXES, read_image_native, write_image_native
-from deblur.types import Deblurrer
+from deblur.io import (
+    IMAGE_SUFFIXES,
+    ImageInfo,
+    output_format,
+    read_image_native,
+    write_image_native,
+)
+from deblur.types import Deblurrer, Image
 
 __all__ = [
     "Job",
@@ -24,6 +32,7 @@ __all__ = [
     "plan_jobs",
     "deblur_jobs",
     "deblur_folder",
+    "BATCH",
 ]
 
 logger = logging.getLogger(__name__)
@@ -82,9 +91,10 @@ def plan_jobs(
         An image file, or a folder of images (suffixes :data:`deblur.io.IMAGE_SUFFIXES`; hidden
         and other files are ignored).
     target : path-like
-        For a file source: the output file, or an existing folder to write it into
-        under the same name. For a folder source: the output folder (created); relative
-        paths are kept.
+        For a file source: the output file, whose extension picks the written format
+        (:func:`deblur.io.output_format`), or a folder to write it into under the same
+        name: an existing folder, or any path ending in ``/`` (created). For a folder
+        source: the output folder (created); relative paths are kept.
     recursive : bool
         Also restore images in sub-folders of a folder source.
 
@@ -99,13 +109,19 @@ def plan_jobs(
         If `source` does not exist.
     ValueError
         If an output would overwrite an input, or `target` is the input folder (or
-        inside it when `recursive`), or a folder source goes to an existing file.
+        inside it when `recursive`), or a folder source goes to an existing file, or a
+        file target has an unknown image extension.
     """
+    as_folder = os.fspath(target).endswith(("/", os.sep))
     source, target = Path(source), Path(target)
     if not source.exists():
         raise FileNotFoundError(f"input not found: {source}")
     if source.is_file():
-        out = target / source.name if target.is_dir() else target
+        if as_folder and target.exists() and not target.is_dir():
+            raise ValueError(f"output {target} is a file, not a folder")
+        into = as_folder or target.is_dir()
+        out = target / source.name if into else target
+        output_format(out)
         jobs = [Job(source=source, target=out)]
     else:
         if target.exists() and not target.is_dir():
@@ -131,42 +147,141 @@ def plan_jobs(
     return jobs
 
 
+BATCH = 16
+"""Files read ahead, restored together (plates of one shape share a model call) and
+written behind, per step of :func:`deblur_jobs`."""
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    job: Job
+    image: Image | None = None
+    info: ImageInfo | None = None
+    result: FileResult | None = None  # set when the job is already done (skip, failure)
+
+
+def _read(job: Job, overwrite: bool) -> _Loaded:
+    if job.target.exists() and not overwrite:
+        return _Loaded(job, result=_result(job, "skipped"))
+    try:
+        image, info = read_image_native(job.source)
+    except (ValueError, OSError) as err:
+        return _Loaded(job, result=_result(job, "failed", err))
+    return _Loaded(job, image=image, info=info)
+
+
+def _result(job: Job, status: str, err: BaseException | None = None) -> FileResult:
+    if err is not None:
+        logger.info("failed: %s: %s", job.source, err)  # the result carries it
+    error = None if err is None else first_line(err)
+    return FileResult(source=job.source, target=job.target, status=status, error=error)
+
+
+def _write(loaded: _Loaded, restored: Image | BaseException) -> FileResult:
+    job = loaded.job
+    if isinstance(restored, BaseException):
+        return _result(job, "failed", restored)
+    try:
+        job.target.parent.mkdir(parents=True, exist_ok=True)
+        write_image_native(job.target, restored, info=loaded.info)  # type: ignore[arg-type]
+    except (ValueError, OSError) as err:
+        return _result(job, "failed", err)
+    return _result(job, "written")
+
+
+def _restore_all(
+    deblurrer: Deblurrer, images: list[Image]
+) -> list[Image | BaseException]:
+    """Restore `images`: in one ``restore_many`` call per shape where the deblurrer
+    has one, else one by one; a failing image fails alone."""
+    many = getattr(deblurrer, "restore_many", None)
+    out: list[Image | BaseException] = [ValueError("not restored")] * len(images)
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for i, image in enumerate(images):
+        groups.setdefault(image.shape, []).append(i)
+    for members in groups.values():
+        if many is not None and len(members) > 1:
+            try:
+                for i, done in zip(
+                    members, many([images[i] for i in members]), strict=True
+                ):
+                    out[i] = done
+                continue
+            except (ValueError, OSError):
+                pass  # retried one by one below, so the bad image is named
+        for i in members:
+            try:
+                out[i] = deblurrer(images[i])
+            except (ValueError, OSError) as err:
+                out[i] = err
+    return out
+
+
 def deblur_jobs(
-    jobs: list[Job], deblurrer: Deblurrer, *, overwrite: bool = False
+    jobs: list[Job],
+    deblurrer: Deblurrer,
+    *,
+    overwrite: bool = False,
+    batch: int = BATCH,
 ) -> Iterator[FileResult]:
-    """Restore every job, yielding one :class:`FileResult` per file as it finishes.
+    """Restore every job, yielding one :class:`FileResult` per file, in job order.
 
     Unreadable or unwritable files give a ``failed`` result and the others go on;
     existing targets are ``skipped`` unless `overwrite`. Outputs keep the source's
-    format, size and layout (see :func:`deblur.io.read_image_native`) and are written
-    atomically.
+    size and layout (see :func:`deblur.io.read_image_native`), take the format their
+    extension names and are written atomically.
+
+    Parameters
+    ----------
+    jobs : list of Job
+        From :func:`plan_jobs`.
+    deblurrer : Deblurrer
+        Called per image, or through its ``restore_many(images)`` method (model
+        deblurrers have one) for images of one shape.
+    overwrite : bool
+        Replace existing targets.
+    batch : int
+        Files per step. Two threads read the next step's files and write the last
+        step's outputs while this step is restored, so disk and decoding overlap the
+        model. ``seconds`` of a result is its step's wall time divided by its size.
+
+    Raises
+    ------
+    ValueError
+        If `batch` is below 1.
     """
-    for job in jobs:
-        start = time.perf_counter()
-        if job.target.exists() and not overwrite:
-            yield FileResult(source=job.source, target=job.target, status="skipped")
-            continue
-        try:
-            image, info = read_image_native(job.source)
-            restored = deblurrer(image)
-            job.target.parent.mkdir(parents=True, exist_ok=True)
-            write_image_native(job.target, restored, info=info)
-        except (ValueError, OSError) as err:
-            logger.info("failed: %s: %s", job.source, err)  # the result carries it
-            yield FileResult(
-                source=job.source,
-                target=job.target,
-                status="failed",
-                error=first_line(err),
-                seconds=time.perf_counter() - start,
-            )
-            continue
-        yield FileResult(
-            source=job.source,
-            target=job.target,
-            status="written",
-            seconds=time.perf_counter() - start,
+    if batch < 1:
+        raise ValueError(f"batch must be >= 1, got {batch}")
+    steps = [jobs[i : i + batch] for i in range(0, len(jobs), batch)]
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="deblur-io") as pool:
+        reading = (
+            [pool.submit(_read, job, overwrite) for job in steps[0]] if steps else []
         )
+        writing: list[tuple[Future[FileResult] | FileResult, float]] = []
+        for number in range(len(steps)):
+            start = time.perf_counter()
+            loaded = [future.result() for future in reading]
+            if number + 1 < len(steps):
+                reading = [
+                    pool.submit(_read, job, overwrite) for job in steps[number + 1]
+                ]
+            images = [item.image for item in loaded if item.image is not None]
+            restored = iter(_restore_all(deblurrer, images))
+            yield from _finished(writing)
+            seconds = (time.perf_counter() - start) / len(loaded)
+            writing = [
+                (item.result or pool.submit(_write, item, next(restored)), seconds)
+                for item in loaded
+            ]
+        yield from _finished(writing)
+
+
+def _finished(
+    writing: list[tuple[Future[FileResult] | FileResult, float]],
+) -> Iterator[FileResult]:
+    for pending, seconds in writing:
+        result = pending if isinstance(pending, FileResult) else pending.result()
+        yield dataclasses.replace(result, seconds=seconds)
 
 
 def deblur_folder(

@@ -33,6 +33,7 @@ __all__ = [
     "ImageInfo",
     "read_image_native",
     "write_image_native",
+    "output_format",
     "IMAGE_SUFFIXES",
 ]
 
@@ -328,25 +329,70 @@ def read_image_native(path: str | os.PathLike[str]) -> tuple[Image, ImageInfo]:
         raise ValueError(f"{path}: not a readable image ({err})") from err
 
 
-def write_image_native(
-    path: str | os.PathLike[str], image: Image, *, info: ImageInfo
-) -> None:
-    """Write `image` atomically in the layout described by `info`.
+_KEEPS_ALPHA = ("PNG", "TIFF", "WEBP")
+_KEEPS_16_BIT = ("PNG", "TIFF")
 
-    16-bit sources are written back as 16-bit grayscale, gray+alpha as ``LA``, and
-    everything else as 8-bit L/RGB/RGBA. JPEG is written at quality 95.
+
+def output_format(path: str | os.PathLike[str]) -> str:
+    """Return the Pillow format that `path`'s extension asks for.
 
     Parameters
     ----------
     path : path-like
-        Destination; its suffix picks the format when ``info.format`` is None.
+        Output file; its suffix must be one of :data:`IMAGE_SUFFIXES`.
+
+    Returns
+    -------
+    str
+        ``"PNG"``, ``"JPEG"``, ``"TIFF"``...
+
+    Raises
+    ------
+    ValueError
+        If the suffix is not an image extension this package writes.
+
+    Examples
+    --------
+    >>> output_format("out/plate.JPG")
+    'JPEG'
+    """
+    path = Path(path)
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        raise ValueError(
+            f"output {path}: unknown image extension {path.suffix or '(none)'!r}; "
+            f"use one of {', '.join(IMAGE_SUFFIXES)}, or end the path with / for a folder"
+        )
+    return _format_for(path)
+
+
+def write_image_native(
+    path: str | os.PathLike[str], image: Image, *, info: ImageInfo
+) -> None:
+    """Write `image` atomically in the layout described by `info`, as `path` names.
+
+    The format follows the extension of `path` (:func:`output_format`), not the
+    source's. 16-bit sources are written back as 16-bit grayscale and alpha is kept
+    where the format holds them (PNG, TIFF; alpha also WebP); elsewhere they become
+    8-bit gray and the alpha channel is dropped. Everything else is 8-bit L/RGB/RGBA.
+    JPEG is written at quality 95.
+
+    Parameters
+    ----------
+    path : path-like
+        Destination; its suffix picks the format.
     image : ndarray of float32 in [0, 1]
         As returned by :func:`read_image_native` (after restoration); values clipped.
     info : ImageInfo
         Layout of the source file.
+
+    Raises
+    ------
+    ValueError
+        If the suffix of `path` is not an image extension (see :func:`output_format`).
     """
     path = Path(path)
-    if info.mode == "I;16":
+    image_format = output_format(path)
+    if info.mode == "I;16" and image_format in _KEEPS_16_BIT:
         plane = image if image.ndim == 2 else to_gray(image)
         data16 = np.round(np.clip(plane, 0.0, 1.0) * 65535.0).astype(np.uint16)
         pil = PILImage.fromarray(data16)
@@ -357,7 +403,8 @@ def write_image_native(
         pil = PILImage.fromarray(data)
         if info.mode == "LA":
             pil = pil.convert("LA")
-    image_format = info.format or _format_for(path)
+        if pil.mode in ("RGBA", "LA") and image_format not in _KEEPS_ALPHA:
+            pil = pil.convert(pil.mode[:-1])
     options: dict[str, object] = {}
     if info.icc_profile is not None:
         options["icc_profile"] = info.icc_profile

@@ -31,6 +31,8 @@ __all__ = [
     "tile_window",
     "pad_to",
     "predict_tiled",
+    "predict_tiles",
+    "image_tiles",
     "predict_seed_tiling",
     "seed_tile_offsets",
     "SEED_TILE",
@@ -219,8 +221,33 @@ def predict_tiled(fn: BatchFn, image: Image, *, cfg: TileConfig | None = None) -
     if height * width <= cfg.max_pixels:
         out = np.asarray(fn(hwc[None]), dtype=np.float32)[0]
         return out[..., 0] if image.ndim == 2 else out
+    return predict_tiles(lambda batch, _: fn(batch), image, cfg=cfg)
+
+
+def image_tiles(height: int, width: int, cfg: TileConfig) -> list[Tile]:
+    """The tiles :func:`predict_tiled` cuts a ``height x width`` image into, in order.
+
+    Tiles are ``cfg.tile`` square, shrunk to the image in a smaller dimension.
+    """
     size = (min(cfg.tile, height), min(cfg.tile, width))
-    tiles = tile_grid(height, width, tile=size, overlap=cfg.overlap)
+    return tile_grid(height, width, tile=size, overlap=cfg.overlap)
+
+
+def predict_tiles(
+    fn: Callable[[NDArray[np.float32], list[Tile]], NDArray[np.float32]],
+    image: Image,
+    *,
+    cfg: TileConfig,
+) -> Image:
+    """Run `fn` on the tiles of :func:`image_tiles` (always tiled) and blend them.
+
+    As :func:`predict_tiled` without its one-pass shortcut, except that `fn` also
+    receives the :class:`Tile` objects of the batch (for per-tile state).
+    """
+    check_image(image, channels=None)
+    hwc = _as_hwc(image)
+    height, width = hwc.shape[:2]
+    tiles = image_tiles(height, width, cfg)
     total = np.zeros(hwc.shape, np.float64)
     weight = np.zeros((height, width), np.float64)
     for first in range(0, len(tiles), cfg.batch):
@@ -228,7 +255,7 @@ def predict_tiled(fn: BatchFn, image: Image, *, cfg: TileConfig | None = None) -
         batch = np.stack(
             [hwc[t.top : t.top + t.height, t.left : t.left + t.width] for t in chunk]
         )
-        predicted = np.asarray(fn(batch), dtype=np.float32)
+        predicted = np.asarray(fn(batch, chunk), dtype=np.float32)
         if predicted.shape != batch.shape:
             raise ValueError(
                 f"fn must return the batch shape {batch.shape}, got {predicted.shape}"

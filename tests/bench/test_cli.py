@@ -58,6 +58,16 @@ def test_cli_known_error_exit_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
 
 
+def test_cli_run_prints_its_folder_and_how_to_resume(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["run", "--suite", str(_suite_file(tmp_path)),
+                                 "--out", str(out), "--examples", "0"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    first = result.output.splitlines()[0]
+    assert first == f"run folder: {out} (if interrupted, resume it with --out {out})"
+    assert "eta" in result.output  # the progress bar's time-remaining column
+
+
 def test_cli_debug_reraises_on_every_command(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", "--suite", "no-such-suite", "--debug"])
     assert isinstance(result.exception, FileNotFoundError)

@@ -160,3 +160,20 @@ def test_tesseract_crash_is_isolated(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(engine, "_read_files", fail)
     with pytest.raises(pytesseract.TesseractError, match="bad option"):
         engine.read_batch(images)
+
+
+def test_tesseract_processes_are_started_to_die_with_their_parent() -> None:
+    import pytesseract
+
+    from bench.lifetime import kill_with_parent
+
+    TesseractOcr()
+    TesseractOcr()  # wrapping twice must not stack wrappers
+    args = pytesseract.pytesseract.subprocess_args()
+    assert args["preexec_fn"] is kill_with_parent
+    inner = pytesseract.pytesseract.subprocess_args
+    assert inner.dies_with_parent and inner.__closure__ is not None
+    originals = [
+        c.cell_contents for c in inner.__closure__ if callable(c.cell_contents)
+    ]
+    assert not any(getattr(f, "dies_with_parent", False) for f in originals)

@@ -203,6 +203,16 @@ def test_write_report_rejects_bad_frame(tmp_path: Path) -> None:
         write_report(fake_frame().drop(columns="ssim"), tmp_path, title="t")
 
 
+def test_write_report_says_when_images_are_whole_frames(tmp_path: Path) -> None:
+    per_sample = fake_frame()
+    frames = per_sample.assign(style="frame")
+    crops_md = write_report(per_sample, tmp_path / "crops", title="t").read_text()
+    frames_md = write_report(frames, tmp_path / "frames", title="t").read_text()
+    line = "Images are whole frames: restored whole, read and scored only inside"
+    assert line not in crops_md
+    assert line in frames_md.split("## Summary")[0]
+
+
 def test_speed_plot_has_no_overlapping_labels_and_a_visible_floor() -> None:
     fig = plot_accuracy_vs_speed(fake_frame())
     assert all(not ax.texts for ax in fig.axes)  # names live in the legend

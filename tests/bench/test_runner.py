@@ -241,6 +241,40 @@ def test_worker_passes_model_threads_to_threaded_candidates(
     assert plain.name == "unsharp_mask"
 
 
+def test_frames_with_a_plate_box_are_read_only_inside_the_box(
+    tesseract_binary: str, tiny_suite: Callable[..., SuiteConfig], tmp_path: Path
+) -> None:
+    from bench.ocr import normalize_plate_text
+    from deblur.io import write_image
+    from deblur.synth.frames import make_frame
+    from deblur.synth.plates import render_plate
+
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    lines = ["file,text,x,y,w,h"]
+    for i, text in enumerate(["AB12 CDE", "XY34 ZZZ"]):
+        frame = make_frame(render_plate(text, rng=i, style="uk"), rng=i)
+        write_image(folder / f"f{i}.png", frame.image)
+        lines.append(f"f{i}.png,{text},{','.join(map(str, frame.box))}")
+    (folder / "labels.csv").write_text("\n".join(lines) + "\n")
+    copy = CandidateConfig.parse("copy=cmd:cp {in}/*.png {out}/")  # external: whole
+    suite = tiny_suite(kind="blind", count=0, folder=str(folder), ocr=("tesseract",),
+                       candidates=(CandidateConfig(name="unsharp_mask"), copy))  # fmt: skip
+    frame = run(BenchConfig(suite=suite, examples=1), tmp_path / "run")
+    assert (frame["error"] == "").all() and set(frame["style"]) == {"frame"}
+    ours = frame[frame["method"] != "copy"]
+    reads = ours["prediction"].map(normalize_plate_text)
+    assert (reads == ours["text"].map(normalize_plate_text)).sum() >= 3  # of 4 reads
+    by_method = frame.set_index(["sample_id", "method"])["prediction"]
+    for sample in ("f0.png", "f1.png"):  # the copied frame is read in its box too
+        assert by_method[sample, "copy"] == by_method[sample, "blurred"]
+    saved = tmp_path / "run" / "examples" / "f0.png" / "blurred.png"
+    from PIL import Image as PILImage
+
+    with PILImage.open(saved) as image:  # examples show the box, not the frame
+        assert image.size[0] < 512 and image.size[1] < 384
+
+
 _KILL_CHILD = """
 import sys
 import numpy as np

@@ -119,6 +119,60 @@ def test_real_and_blind_folders(
     assert blind[0].blurred.shape[1] == 240
 
 
+def _write_frames(folder: Path, boxes: list[str]) -> list[tuple[int, int, int, int]]:
+    """Two frames with a plate box and one crop without; `boxes` are the csv cells."""
+    from deblur.io import write_image
+    from deblur.synth.frames import make_frame
+    from deblur.synth.plates import render_plate
+
+    folder.mkdir()
+    lines, truth = ["file,text,x,y,w,h"], []
+    for i, text in enumerate(["AB12 CDE", "XY34 ZZZ"]):
+        frame = make_frame(render_plate(text, rng=i, style="uk"), rng=i)
+        write_image(folder / f"f{i}.png", frame.image)
+        lines.append(f"f{i}.png,{text},{boxes[i] or ','.join(map(str, frame.box))}")
+        truth.append(frame.box)
+    write_image(folder / "crop.png", render_plate("CR05 OPS", rng=5, style="uk"))
+    lines.append("crop.png,CR05 OPS,,,,")
+    (folder / "labels.csv").write_text("\n".join(lines) + "\n")
+    return truth
+
+
+def test_folder_frames_keep_their_size_and_plate_box(
+    tmp_path: Path, tiny_suite: Callable[..., SuiteConfig]
+) -> None:
+    from bench.samples import FRAME_STYLE
+
+    truth = _write_frames(tmp_path / "frames", ["", ""])
+    suite = tiny_suite(kind="blind", count=0, folder=str(tmp_path / "frames"))
+    frames = list(iter_samples(suite))
+    assert [s.box for s in frames] == [*truth, None]
+    assert [s.style for s in frames] == [FRAME_STYLE, FRAME_STYLE, "real"]
+    assert frames[0].blurred.shape == (384, 512, 3)  # not resized to plate_width
+    assert frames[2].blurred.shape[1] == 96  # a crop still is
+    x, y, w, h = truth[0]
+    np.testing.assert_array_equal(
+        frames[0].in_box(frames[0].blurred), frames[0].blurred[y : y + h, x : x + w]
+    )
+    assert frames[2].in_box(frames[2].blurred) is frames[2].blurred
+
+
+@pytest.mark.parametrize(
+    ("cell", "match"),
+    [("1,2,3,", "four integers"), ("a,2,3,4", "four integers"),
+     ("1,2,0,4", "four integers"), ("-1,2,3,4", "four integers"),
+     ("500,300,100,40", "leaves the 512x384 image")],
+)  # fmt: skip
+def test_folder_frames_bad_box_is_one_clear_error(
+    tmp_path: Path, tiny_suite: Callable[..., SuiteConfig], cell: str, match: str
+) -> None:
+    _write_frames(tmp_path / "frames", [cell, ""])
+    suite = tiny_suite(kind="blind", count=0, folder=str(tmp_path / "frames"))
+    with pytest.raises(ValueError, match=match) as info:
+        build_sample(suite, 0)
+    assert "f0.png" in str(info.value) and "\n" not in str(info.value)
+
+
 def test_repeated_draws_pool_independent_samples(
     tiny_suite: Callable[..., SuiteConfig],
 ) -> None:

@@ -154,6 +154,37 @@ def test_run_folder_with_images_only_in_sub_folders_hints_recursive(
     assert not (tmp_path / "out").exists()
 
 
+def test_run_single_file_into_folder_with_trailing_slash(
+    tiny_model_path: Path, plates: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "single_out"
+    args = [
+        "run",
+        "--model",
+        str(tiny_model_path),
+        str(plates / "plate0.png"),
+        f"{out}/",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in out.iterdir()] == ["plate0.png"]
+
+
+def test_run_single_file_format_follows_extension_and_unknown_is_refused(
+    tiny_model_path: Path, plates: Path, tmp_path: Path
+) -> None:
+    args = ["run", "--model", str(tiny_model_path), str(plates / "plate0.png")]
+    result = runner.invoke(app, [*args, str(tmp_path / "newout.jpg")])
+    assert result.exit_code == 0, result.output
+    with PILImage.open(tmp_path / "newout.jpg") as written:
+        assert written.format == "JPEG"
+    result = runner.invoke(app, [*args, str(tmp_path / "newout.xyz")])
+    assert result.exit_code == 2
+    assert "unknown image extension '.xyz'" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "newout.xyz").exists()
+
+
 def test_run_bad_files_listed_once_and_others_written(
     bad_inputs: Any, tiny_model_path: Path, tmp_path: Path
 ) -> None:

@@ -63,6 +63,8 @@ from deblur.config import (
         (TileConfig, {"overlap": 200}, "overlap"),
         (TileConfig, {"batch": 0}, "batch"),
         (TileConfig, {"max_pixels": -1}, "max_pixels"),
+        (TileConfig, {"pass_through": (14.0, 10.0)}, "pass_through"),
+        (TileConfig, {"pass_through": (-1.0, 10.0)}, "pass_through"),
     ],
 )
 def test_config_validation_names_the_field(

@@ -234,3 +234,27 @@ def test_default_makes_blurred_plates_read_better_with_tesseract(
     )
     assert exact_after >= exact_before + 3, (exact_before, exact_after)
     assert cer_after < cer_before
+
+
+@pytest.mark.parametrize("name", ["blind_wiener", "gated_wiener"])
+def test_blind_wiener_from_estimate_equals_call(
+    name: str, tiny_plate: np.ndarray
+) -> None:
+    from deblur.estimate import estimate_linear_psf
+
+    deblurrer = get_deblurrer(name)
+    estimate = estimate_linear_psf(tiny_plate, max_length=40.0)
+    np.testing.assert_array_equal(
+        deblurrer.from_estimate(tiny_plate, estimate),  # type: ignore[attr-defined]
+        deblurrer(tiny_plate),
+    )
+
+
+def test_gated_wiener_from_estimate_with_the_gate_shut_returns_a_copy() -> None:
+    from deblur.estimate import estimate_linear_psf
+
+    flat = np.full((32, 96), 0.5, np.float32)  # strength 0: the gate stays shut
+    gated = get_deblurrer("gated_wiener")
+    out = gated.from_estimate(flat, estimate_linear_psf(flat))  # type: ignore[attr-defined]
+    np.testing.assert_array_equal(out, flat)
+    assert out is not flat

@@ -86,6 +86,23 @@ def test_blind_wiener_improves_psnr(plates: list[np.ndarray]) -> None:
     assert psnr(restored) > psnr(pair.blurred) + 1.0
 
 
+def test_estimate_linear_psf_strength_separates_blurred_from_sharp(
+    plates: list[np.ndarray],
+) -> None:
+    cfg = BlurConfig(kind="linear", length=(15, 15), noise=(0.005, 0.005))
+    for i, sharp in enumerate(plates[:4]):
+        blurred = make_pair(sharp, cfg, i).blurred
+        assert estimate_linear_psf(blurred).strength > 14.0  # fully restored
+        assert (
+            estimate_linear_psf(blurred).strength > estimate_linear_psf(sharp).strength
+        )
+
+
+def test_estimate_linear_psf_strength_of_a_flat_image_is_zero() -> None:
+    flat = np.full((40, 80), 0.5, np.float32)
+    assert estimate_linear_psf(flat).strength == 0.0
+
+
 def test_estimate_strength_separates_straight_blur_from_sharp(
     plates: list[np.ndarray],
 ) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image as PILImage
 
-from deblur.folder import deblur_folder, plan_jobs
+from deblur.folder import deblur_folder, deblur_jobs, plan_jobs
 from deblur.inference import load
 from deblur.registry import get_deblurrer
 
@@ -120,6 +120,112 @@ def test_plan_jobs_refuses_to_write_over_inputs(tmp_path: Path) -> None:
         plan_jobs(src, src / "out", recursive=True)
     with pytest.raises(FileNotFoundError, match="input not found"):
         plan_jobs(tmp_path / "missing", tmp_path / "out")
+
+
+def test_plan_jobs_file_into_folder_when_target_ends_in_slash_or_exists(
+    tmp_path: Path,
+) -> None:
+    src = tmp_path / "plate.png"
+    PILImage.fromarray(np.zeros((8, 8), np.uint8)).save(src)
+    fresh = tmp_path / "fresh"
+    [job] = plan_jobs(src, f"{fresh}/")
+    assert job.target == fresh / "plate.png"
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    [job] = plan_jobs(src, existing)
+    assert job.target == existing / "plate.png"
+    [result] = list(deblur_folder(src, f"{fresh}/", deblurrer=SHARPEN))
+    assert result.status == "written" and (fresh / "plate.png").is_file()
+    (tmp_path / "afile").write_bytes(b"x")
+    with pytest.raises(ValueError, match="is a file, not a folder"):
+        plan_jobs(src, f"{tmp_path / 'afile'}/")
+
+
+@pytest.mark.parametrize("name", ["out", "out.txt", "out.png.bak"])
+def test_plan_jobs_refuses_unknown_output_extension(tmp_path: Path, name: str) -> None:
+    src = tmp_path / "plate.png"
+    PILImage.fromarray(np.zeros((8, 8), np.uint8)).save(src)
+    with pytest.raises(ValueError, match="unknown image extension") as info:
+        plan_jobs(src, tmp_path / name)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "pil_format", "mode"),
+    [("out.jpg", "JPEG", "RGB"), ("out.webp", "WEBP", "RGBA"),
+     ("out.png", "PNG", "RGBA"), ("out.BMP", "BMP", "RGB")],
+)  # fmt: skip
+def test_deblur_folder_writes_the_format_of_the_target_extension(
+    tmp_path: Path, name: str, pil_format: str, mode: str
+) -> None:
+    src = tmp_path / "plate.png"  # an RGBA PNG: alpha is kept only where it fits
+    rgba = np.random.default_rng(1).integers(0, 255, (16, 24, 4), np.uint8)
+    PILImage.fromarray(rgba).save(src)
+    [result] = list(deblur_folder(src, tmp_path / name, deblurrer=SHARPEN))
+    assert result.status == "written"
+    with PILImage.open(tmp_path / name) as written:
+        assert (written.format, written.mode, written.size) == (
+            pil_format,
+            mode,
+            (24, 16),
+        )
+
+
+def test_deblur_folder_16_bit_source_to_jpeg_is_8_bit_gray(tmp_path: Path) -> None:
+    src = tmp_path / "deep.png"
+    PILImage.fromarray(np.full((16, 24), 40000, np.uint16)).save(src)
+    [result] = list(deblur_folder(src, tmp_path / "deep.jpg", deblurrer=SHARPEN))
+    assert result.status == "written"
+    with PILImage.open(tmp_path / "deep.jpg") as written:
+        assert (written.format, written.mode) == ("JPEG", "L")
+        assert abs(int(np.asarray(written).mean()) - round(40000 / 257)) <= 1
+
+
+class _CountingDeblurrer:
+    """Unsharp masking that records how it was called (per image or many at once)."""
+
+    name = "counting"
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def __call__(self, image: np.ndarray) -> np.ndarray:
+        self.calls.append(1)
+        return SHARPEN(image)
+
+    def restore_many(self, images: list[np.ndarray]) -> list[np.ndarray]:
+        self.calls.append(len(images))
+        return [SHARPEN(image) for image in images]
+
+
+def test_deblur_jobs_batches_equal_shapes_keeps_order_and_isolates_failures(
+    tmp_path: Path,
+) -> None:
+    rng = np.random.default_rng(2)
+    src, dst = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for i in range(5):
+        shape = (16, 48, 3) if i != 3 else (20, 40, 3)
+        PILImage.fromarray(rng.integers(0, 255, shape, np.uint8)).save(
+            src / f"p{i}.png"
+        )
+    (src / "p2.png").write_bytes(b"broken")
+    deblurrer = _CountingDeblurrer()
+    jobs = plan_jobs(src, dst)
+    results = list(deblur_jobs(jobs, deblurrer, batch=3))
+    assert [r.source.name for r in results] == [f"p{i}.png" for i in range(5)]
+    assert [r.status for r in results] == ["written"] * 2 + ["failed"] + ["written"] * 2
+    assert deblurrer.calls == [2, 1, 1]  # step 1: p0+p1 together; step 2: two shapes
+    for i in (0, 1, 3, 4):
+        with (
+            PILImage.open(dst / f"p{i}.png") as out,
+            PILImage.open(src / f"p{i}.png") as im,
+        ):
+            expected = SHARPEN(np.asarray(im, np.float32) / 255)
+            assert np.abs(np.asarray(out, np.float32) / 255 - expected).max() <= 1 / 255
+    assert all(r.seconds > 0 for r in results)
+    with pytest.raises(ValueError, match="batch must be >= 1, got 0"):
+        list(deblur_jobs(jobs, deblurrer, batch=0))
 
 
 def test_deblur_run_crash_mid_write_leaves_no_final_file(

@@ -50,14 +50,19 @@ def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+# The mechanics tests run the model on every image: random noise has no measurable
+# motion blur and would be passed through by the default TileConfig.pass_through.
+ALWAYS = TileConfig(pass_through=None)
+
+
 @pytest.fixture(scope="module")
 def gray_model() -> KerasDeblurrer:
-    return KerasDeblurrer(_tiny(1), name="tiny")
+    return KerasDeblurrer(_tiny(1), name="tiny", tile=ALWAYS)
 
 
 @pytest.fixture(scope="module")
 def rgb_model() -> KerasDeblurrer:
-    return KerasDeblurrer(_tiny(3), name="tiny_rgb")
+    return KerasDeblurrer(_tiny(3), name="tiny_rgb", tile=ALWAYS)
 
 
 @pytest.mark.parametrize(
@@ -103,7 +108,8 @@ def test_keras_deblurrer_luminance_model_on_rgb_adds_luma_change(
 def test_keras_deblurrer_tiled_close_to_single_pass(gray_model: KerasDeblurrer) -> None:
     image = np.random.default_rng(3).random((64, 160), dtype=np.float32)
     tiled = KerasDeblurrer(
-        gray_model.model, tile=TileConfig(tile=64, overlap=24, max_pixels=0)
+        gray_model.model,
+        tile=TileConfig(tile=64, overlap=24, max_pixels=0, pass_through=None),
     )
     # The U-Net's channel attention pools globally, so tiles differ a little.
     assert np.abs(tiled(image) - gray_model(image)).mean() < 0.02
@@ -281,8 +287,267 @@ def test_onnx_deblurrer_threads_set_the_session() -> None:
         load("default", threads=-1)
 
 
+# --- Full frames: local restoration, pass-through, plates in frames ------------------
+
+
+def _plate(style: str, seed: int) -> tuple[str, np.ndarray]:
+    from deblur.config import PlateConfig
+    from deblur.synth.plates import make_plates
+
+    plate = next(iter(make_plates(1, PlateConfig(style=style), seed)))
+    return plate.text, plate.image
+
+
+def _blur(image: np.ndarray, length: float, seed: int) -> np.ndarray:
+    from deblur.config import BlurConfig
+    from deblur.synth.degrade import make_pair
+
+    cfg = BlurConfig(kind="linear", length=(length, length), noise=(0.005, 0.005))
+    return make_pair(image, cfg, seed).blurred
+
+
+def _tile_steps(change: np.ndarray, block: int = 256) -> float:
+    """Largest difference of mean change between neighbouring block x block tiles."""
+    rows = range(0, change.shape[0], block)
+    means = np.array(
+        [[change[r : r + block, c : c + block].mean()
+          for c in range(0, change.shape[1], block)] for r in rows]
+    )  # fmt: skip
+    steps = [np.abs(np.diff(means, axis=a)).max(initial=0.0) for a in (0, 1)]
+    return float(max(steps))
+
+
+def test_blur_weight_and_direction_weight_known_answers() -> None:
+    from deblur.inference import blur_weight, direction_weight
+
+    assert [blur_weight(s, (10.0, 14.0)) for s in (3.0, 10.0, 12.0, 14.0, 30.0)] == [
+        0.0, 0.0, 0.5, 1.0, 1.0,
+    ]  # fmt: skip
+    assert blur_weight(0.0, None) == 1.0
+    assert [direction_weight(r) for r in (0.1, 0.5, 0.65, 0.8, 2.0)] == [
+        1.0, 1.0, 0.5, 0.0, 0.0,
+    ]  # fmt: skip
+
+
+def test_restore_regions_passes_sharp_regions_through_unchanged() -> None:
+    cfg = ModelConfig(
+        arch="unet", width=4, depth=2, blocks=(1, 1, 1), guide="blind_wiener"
+    )
+    keras.utils.set_random_seed(0)
+    deblurrer = KerasDeblurrer(build_model(cfg), name="guided")
+    from deblur.io import to_gray
+
+    plate = to_gray(_blur(_plate("uk", 1)[1], 15, 1))[:, :, None]
+    noise = np.random.default_rng(0).random(plate.shape, dtype=np.float32)
+    regions = np.stack([noise, plate])
+    out = deblurrer.restore_regions(regions)
+    np.testing.assert_array_equal(out[0], noise)  # no measurable blur: passed through
+    assert np.abs(out[1] - plate).mean() > 0.01  # blurred: restored (guide + model)
+    with pytest.raises(ValueError, match="pass_through must be 'tile', None"):
+        deblurrer.restore_regions(regions, pass_through="always")
+    both = deblurrer.restore_regions(regions, pass_through=None)
+    assert np.abs(both[0] - noise).mean() > 0.01  # without the safety: restored too
+    np.testing.assert_allclose(both[1], out[1], atol=1e-6)
+
+
+def test_load_default_leaves_a_sharp_frame_nearly_unchanged_without_tile_steps() -> (
+    None
+):
+    from deblur.io import to_gray
+    from deblur.synth.frames import make_frame
+
+    frame = make_frame(_plate("eu", 4)[1], height=600, width=800, rng=4).image
+    change = 255.0 * (to_gray(load("default")(frame)) - to_gray(frame))
+    assert np.abs(change).mean() <= 1.5
+    assert _tile_steps(change) <= 0.5
+
+
+def test_load_default_reads_a_plate_in_a_frame_as_well_as_the_crop(
+    tesseract_binary: str,
+) -> None:
+    from bench.ocr import TesseractOcr, normalize_plate_text
+    from deblur.synth.frames import make_frame
+
+    deblurrer = load("default")
+    ocr = TesseractOcr(binary=tesseract_binary)
+    frame_reads, crop_reads = 0, 0
+    for seed, (length, style) in enumerate([(9, "uk"), (15, "us"), (21, "eu")]):
+        text, sharp = _plate(style, seed)
+        frame = make_frame(sharp, rng=seed)  # 384 x 512: restored region by region
+        blurred = _blur(frame.image, length, seed)  # the whole car moves
+        x, y, w, h = frame.box
+        crop = blurred[y : y + h, x : x + w]
+        in_frame = deblurrer(blurred)[y : y + h, x : x + w]
+        reads = ocr.read_batch([in_frame, deblurrer(crop)])
+        label = normalize_plate_text(text)
+        frame_reads += normalize_plate_text(reads[0]) == label
+        crop_reads += normalize_plate_text(reads[1]) == label
+    assert frame_reads >= crop_reads and frame_reads >= 2, (frame_reads, crop_reads)
+
+
+@pytest.mark.parametrize("which", ["gray_model", "rgb_model"])
+def test_restore_many_equals_one_by_one_and_batches_plates(
+    which: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deblurrer: KerasDeblurrer = request.getfixturevalue(which)
+    rng = np.random.default_rng(8)
+    plates = [rng.random((24, 64, 3), dtype=np.float32) for _ in range(3)]
+    single = [deblurrer(plate) for plate in plates]
+    calls: list[int] = []
+    run = deblurrer._run
+    monkeypatch.setattr(
+        deblurrer, "_run", lambda batch: calls.append(len(batch)) or run(batch)
+    )
+    many = deblurrer.restore_many(plates)
+    assert calls == [3]  # one model call for the three plates
+    for got, expected in zip(many, single, strict=True):
+        np.testing.assert_allclose(got, expected, atol=1e-5)
+    mixed = [plates[0], plates[1][:20]]  # two shapes: one by one
+    assert [m.shape for m in deblurrer.restore_many(mixed)] == [
+        (24, 64, 3),
+        (20, 64, 3),
+    ]
+
+
+def test_pooled_weights_share_evidence_only_between_agreeing_neighbours() -> None:
+    from deblur.estimate import PsfEstimate
+    from deblur.inference import pooled_weights
+    from deblur.tiling import image_tiles
+
+    tiles = image_tiles(64, 160, TileConfig(tile=64, overlap=8))  # one row of 3
+    assert [t.left for t in tiles] == [0, 56, 96]
+    blur = PsfEstimate(length=20.0, angle=30.0, psf=np.ones((1, 1)))
+    same = PsfEstimate(length=21.5, angle=33.0, psf=np.ones((1, 1)))
+    other = PsfEstimate(length=20.0, angle=80.0, psf=np.ones((1, 1)))
+    found = {(0, 0): (same, 0.0), (0, 56): (blur, 1.0), (0, 96): (other, 0.2)}
+    weights = pooled_weights(tiles, found)
+    assert weights == {(0, 0): 1.0, (0, 56): 1.0, (0, 96): 0.2}
+    far = image_tiles(64, 400, TileConfig(tile=64, overlap=8))
+    found = {(t.top, t.left): (blur, 0.0) for t in far} | {(0, 0): (blur, 1.0)}
+    weights = pooled_weights(far, found)
+    assert weights[0, 56] == 1.0 and weights[0, 112] == 0.0  # neighbours only
+
+
+# --- The guide of a guided model, region by region; do no harm on plates ------------
+
+
+@pytest.fixture(scope="module")
+def gated_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run folder with a guided tiny model trained (said its config) on gated_wiener."""
+    cfg = ModelConfig(
+        arch="unet", width=4, depth=2, blocks=(1, 1, 1), guide="gated_wiener"
+    )
+    keras.utils.set_random_seed(3)
+    model = build_model(cfg)
+    rng = np.random.default_rng(3)  # a model that changes what it is given
+    model.set_weights(
+        [w + 0.1 * rng.standard_normal(w.shape) for w in model.get_weights()]
+    )
+    run = tmp_path_factory.mktemp("gated")
+    model.save(run / "model.keras")
+    (run / "model_config.json").write_text(json.dumps({"guide": "gated_wiener"}))
+    return run
+
+
+def _gray_region(image: np.ndarray) -> np.ndarray:
+    from deblur.io import to_gray
+
+    return to_gray(image)[:, :, None]
+
+
+@pytest.mark.parametrize("guide", ["blind_wiener", "gated_wiener"])
+def test_guide_region_is_wiener_or_gated_by_the_estimate_strength(guide: str) -> None:
+    from deblur.deblurrers import WienerDeblurrer
+    from deblur.estimate import PsfEstimate, estimate_linear_psf
+    from deblur.inference import GUIDE_BALANCE
+
+    cfg = ModelConfig(arch="unet", width=4, depth=2, blocks=(1, 1, 1), guide=guide)
+    deblurrer = KerasDeblurrer(build_model(cfg), name="g", guide=guide)
+    region = _gray_region(_blur(_plate("uk", 1)[1], 15, 1))
+    psf = estimate_linear_psf(region).psf
+    wiener = WienerDeblurrer(psf=psf, balance=GUIDE_BALANCE)(region)
+    for strength, weight in [(5.0, 0.0), (13.0, 0.5), (20.0, 1.0)]:  # gate (10, 16)
+        estimate = PsfEstimate(length=15.0, angle=0.0, psf=psf, strength=strength)
+        got = deblurrer.guide_region(region, estimate)
+        if guide == "blind_wiener":
+            np.testing.assert_array_equal(got, wiener)
+        else:
+            np.testing.assert_allclose(
+                got, region + weight * (wiener - region), atol=1e-6
+            )
+    if guide == "gated_wiener":  # weight 0: the region itself, bit for bit
+        estimate = PsfEstimate(length=15.0, angle=0.0, psf=psf, strength=5.0)
+        np.testing.assert_array_equal(deblurrer.guide_region(region, estimate), region)
+
+
+def test_loaded_gated_model_gets_each_regions_gated_guide_from_one_estimate(
+    gated_run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import deblur.estimate
+    from deblur import get_deblurrer
+
+    deblurrer = load(gated_run, tile=ALWAYS)
+    assert deblurrer.guide == "gated_wiener"  # type: ignore[attr-defined]
+    _, plate = _plate("uk", 2)
+    sharp, blurred = _gray_region(plate), _gray_region(_blur(plate, 15, 2))
+    batches: list[np.ndarray] = []
+    predict = deblurrer.predict_batch  # type: ignore[attr-defined]
+    monkeypatch.setattr(
+        deblurrer, "predict_batch", lambda b: batches.append(b.copy()) or predict(b)
+    )
+    estimates: list[int] = []
+    estimate = deblur.estimate.estimate_linear_psf
+    monkeypatch.setattr(
+        deblur.estimate,
+        "estimate_linear_psf",
+        lambda *a, **k: estimates.append(1) or estimate(*a, **k),
+    )
+    deblurrer.restore_regions(np.stack([sharp, blurred]))  # type: ignore[attr-defined]
+    assert len(estimates) == 2  # one per region, shared by the guide and pass-through
+    [batch] = batches
+    np.testing.assert_array_equal(batch[0, ..., 1:], sharp)  # gate shut: the input
+    gated = get_deblurrer("gated_wiener")(blurred)  # the guide as training made it
+    np.testing.assert_allclose(batch[1, ..., 1:], gated, atol=1e-6)
+    assert np.abs(gated - blurred).mean() > 0.01
+
+
+@pytest.mark.parametrize("colour", [False, True])
+def test_sharp_plate_comes_back_unchanged_and_skips_the_model(
+    gated_run: Path, monkeypatch: pytest.MonkeyPatch, colour: bool
+) -> None:
+    deblurrer = load(gated_run)  # default TileConfig: pass-through on
+    _, plate = _plate("eu", 3)
+    image = plate if colour else _gray_region(plate)[..., 0]
+    calls: list[int] = []
+    run = deblurrer._run  # type: ignore[attr-defined]
+    monkeypatch.setattr(deblurrer, "_run", lambda b: calls.append(len(b)) or run(b))
+    np.testing.assert_array_equal(deblurrer(image), image)
+    for out in deblurrer.restore_many([image, image]):  # type: ignore[attr-defined]
+        np.testing.assert_array_equal(out, image)
+    assert calls == []  # the model never ran
+    everything = load(gated_run, tile=ALWAYS)  # pass_through=None restores everything
+    assert np.abs(everything(image) - image).mean() > 0.005
+
+
+def test_plate_blurred_15px_is_restored_alone_and_in_a_batch(
+    gated_run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deblurrer = load(gated_run)
+    _, sharp = _plate("eu", 3)
+    blurred = _blur(sharp, 15, 3)
+    alone = deblurrer(blurred)
+    assert np.abs(alone - blurred).mean() > 0.01
+    calls: list[int] = []
+    run = deblurrer._run  # type: ignore[attr-defined]
+    monkeypatch.setattr(deblurrer, "_run", lambda b: calls.append(len(b)) or run(b))
+    many = deblurrer.restore_many([sharp, blurred])  # type: ignore[attr-defined]
+    np.testing.assert_array_equal(many[0], sharp)  # passed through
+    np.testing.assert_allclose(many[1], alone, atol=1e-5)
+    assert calls == [1]  # one model call, for the blurred plate only
+
+
 def test_large_valid_image_runs_through_tiles(tiny_model_path: Path) -> None:
-    tiles = TileConfig(tile=64, overlap=8, max_pixels=0)
+    tiles = TileConfig(tile=64, overlap=8, max_pixels=0, pass_through=None)
     deblurrer = load(tiny_model_path, tile=tiles)
     calls: list[tuple[int, ...]] = []
     predict = deblurrer.predict_batch  # type: ignore[attr-defined]

@@ -234,3 +234,20 @@ def test_tile_window_weights_sum_to_one_property(
         rows, cols = slice(t.top, t.top + t.height), slice(t.left, t.left + t.width)
         normalised[rows, cols] += w / accumulated[rows, cols]
     np.testing.assert_allclose(normalised, 1.0, atol=1e-12)
+
+
+def test_predict_tiles_passes_each_batch_its_tiles_and_equals_predict_tiled() -> None:
+    from deblur.tiling import image_tiles, predict_tiles
+
+    cfg = TileConfig(tile=32, overlap=8, batch=3, max_pixels=0)
+    image = np.random.default_rng(1).random((50, 70), dtype=np.float32)
+    seen = []
+
+    def fn(batch: np.ndarray, chunk: list) -> np.ndarray:
+        seen.extend((t.top, t.left) for t in chunk)
+        return batch * 0.5
+
+    out = predict_tiles(fn, image, cfg=cfg)
+    assert seen == [(t.top, t.left) for t in image_tiles(50, 70, cfg)]
+    np.testing.assert_allclose(out, predict_tiled(lambda b: b * 0.5, image, cfg=cfg))
+    np.testing.assert_allclose(out, image * 0.5, atol=1e-6)
