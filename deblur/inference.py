@@ -102,7 +102,8 @@ class ModelDeblurrer:
     differs from place to place (the car moves, the background does not). Regions,
     plates included, without measurable straight motion blur are passed through
     (``tile.pass_through``) and skip the model, so a sharp plate comes back unchanged
-    and a sharp frame nearly so; ``TileConfig(pass_through=None)`` restores everything.
+    and a sharp frame nearly so (``tile.plate_pass_through`` for plates,
+    ``tile.pass_through`` for a frame's tiles; None restores everything).
 
     A 1-channel model on an RGB(A) image restores the BT.601 luminance ``Y`` and returns
     ``rgb + (clip(Y_restored) - Y)`` for every colour channel. A 3-channel model on a gray
@@ -161,7 +162,8 @@ class ModelDeblurrer:
             return out[..., : self.channels]
         height, width = planes.shape[:2]
         if height <= self.tile.tile and width <= self.tile.tile:
-            return self.restore_regions(planes[None])[0]  # a plate: one region
+            plate = self.tile.plate_pass_through  # a plate: one region
+            return self.restore_regions(planes[None], pass_through=plate)[0]
         return self._restore_frame(planes)
 
     def _restore_frame(self, planes: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -304,7 +306,9 @@ class ModelDeblurrer:
         if self.seed_tiling or len(shapes) != 1 or not one_region:
             return [self(image) for image in images]
         planes = np.stack([self._to_planes(image) for image in images])
-        restored = self.restore_regions(planes)
+        restored = self.restore_regions(
+            planes, pass_through=self.tile.plate_pass_through
+        )
         return [self._from_planes(i, r) for i, r in zip(images, restored, strict=True)]
 
     def _to_planes(self, image: Image) -> NDArray[np.float32]:

@@ -52,7 +52,7 @@ def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # The mechanics tests run the model on every image: random noise has no measurable
 # motion blur and would be passed through by the default TileConfig.pass_through.
-ALWAYS = TileConfig(pass_through=None)
+ALWAYS = TileConfig(pass_through=None, plate_pass_through=None)
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +109,13 @@ def test_keras_deblurrer_tiled_close_to_single_pass(gray_model: KerasDeblurrer) 
     image = np.random.default_rng(3).random((64, 160), dtype=np.float32)
     tiled = KerasDeblurrer(
         gray_model.model,
-        tile=TileConfig(tile=64, overlap=24, max_pixels=0, pass_through=None),
+        tile=TileConfig(
+            tile=64,
+            overlap=24,
+            max_pixels=0,
+            pass_through=None,
+            plate_pass_through=None,
+        ),
     )
     # The U-Net's channel attention pools globally, so tiles differ a little.
     assert np.abs(tiled(image) - gray_model(image)).mean() < 0.02
@@ -525,7 +531,7 @@ def test_sharp_plate_comes_back_unchanged_and_skips_the_model(
     for out in deblurrer.restore_many([image, image]):  # type: ignore[attr-defined]
         np.testing.assert_array_equal(out, image)
     assert calls == []  # the model never ran
-    everything = load(gated_run, tile=ALWAYS)  # pass_through=None restores everything
+    everything = load(gated_run, tile=ALWAYS)  # no pass-through: restores everything
     assert np.abs(everything(image) - image).mean() > 0.005
 
 
@@ -547,7 +553,9 @@ def test_plate_blurred_15px_is_restored_alone_and_in_a_batch(
 
 
 def test_large_valid_image_runs_through_tiles(tiny_model_path: Path) -> None:
-    tiles = TileConfig(tile=64, overlap=8, max_pixels=0, pass_through=None)
+    tiles = TileConfig(
+        tile=64, overlap=8, max_pixels=0, pass_through=None, plate_pass_through=None
+    )
     deblurrer = load(tiny_model_path, tile=tiles)
     calls: list[tuple[int, ...]] = []
     predict = deblurrer.predict_batch  # type: ignore[attr-defined]
