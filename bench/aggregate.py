@@ -53,6 +53,7 @@ __all__ = [
     "CONDITION_LABELS",
     "summarize",
     "by_blur_length",
+    "by_family",
     "gap_closed",
     "compare_runs",
     "read_per_sample",
@@ -216,6 +217,32 @@ def by_blur_length(per_sample: pd.DataFrame) -> pd.DataFrame:
     summary = _group(frame, ["method", "ocr", "condition", "blur_length"])
     columns = [*SUMMARY_COLUMNS[:3], "blur_length", *SUMMARY_COLUMNS[3:]]
     return _order(summary, extra=["blur_length"])[columns]
+
+
+def by_family(per_sample: pd.DataFrame, *, lengths: bool = False) -> pd.DataFrame:
+    """Summarise per (method, ocr, family), like :func:`summarize`.
+
+    The family is the ``blur_kind`` column: the degradation family in family suites
+    (``[blur] kind = "family"``), the kernel kind elsewhere.
+
+    Parameters
+    ----------
+    per_sample : DataFrame
+        The runner's per-sample frame.
+    lengths : bool
+        Also split each family by ``blur_length``.
+
+    Returns
+    -------
+    summary : DataFrame
+        :data:`SUMMARY_COLUMNS` plus ``blur_kind`` (and ``blur_length``) after
+        ``condition``, ordered by OCR engine, family, then ceiling, candidates, floor.
+    """
+    frame = _prepare(per_sample)
+    keys = ["blur_kind", "blur_length"] if lengths else ["blur_kind"]
+    summary = _group(frame, ["method", "ocr", "condition", *keys])
+    columns = [*SUMMARY_COLUMNS[:3], *keys, *SUMMARY_COLUMNS[3:]]
+    return _order(summary, extra=keys)[columns]
 
 
 def gap_closed(

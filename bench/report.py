@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 
 from bench.aggregate import (
     by_blur_length,
+    by_family,
     gap_closed,
     summarize,
     versus_best_baseline,
@@ -233,6 +234,35 @@ def _accuracy_by_length(per_sample: pd.DataFrame) -> pd.DataFrame:
     return wide.map(lambda v: _fmt(v, 2))
 
 
+def _families(per_sample: pd.DataFrame) -> list[str]:
+    """The degradation families of a family suite (more than one ``blur_kind``)."""
+    kinds = per_sample["blur_kind"].dropna().astype(str)
+    kinds = kinds[kinds != ""].unique().tolist()
+    return kinds if len(kinds) > 1 else []
+
+
+def _accuracy_by_family(per_sample: pd.DataFrame, *, lengths: bool) -> pd.DataFrame:
+    """Exact match per (OCR, method, role) and family (and blur length) columns."""
+    table = by_family(per_sample, lengths=lengths)
+    if lengths:
+        table = table.dropna(subset=["blur_length"])
+        table["column"] = [
+            f"{k} {_fmt(float(v), 0)}"
+            for k, v in zip(table["blur_kind"], table["blur_length"], strict=True)
+        ]
+    else:
+        table["column"] = table["blur_kind"]
+    order = list(dict.fromkeys(table["column"]))
+    wide = table.pivot_table(
+        index=["ocr", "condition", "method"], columns="column", values="exact"
+    )[order].reset_index()
+    rank = wide["condition"].map({"ceiling": 0, "candidate": 1, "floor": 2})
+    wide = wide.assign(_r=rank).sort_values(["ocr", "_r", "method"]).drop(columns="_r")
+    wide = wide.rename(columns={"ocr": "OCR", "condition": "Role", "method": "Method"})
+    wide = wide[["OCR", "Method", "Role", *order]]
+    return wide.map(lambda v: _fmt(v, 2))
+
+
 def _write_atomic(path: Path, write: Callable[[Path], object]) -> None:
     def write_shared(tmp: Path) -> None:
         write(tmp)
@@ -293,7 +323,28 @@ def _sections(per_sample: pd.DataFrame, summary: pd.DataFrame) -> list[_Section]
         sections.append(
             ("Exact match by blur length", [], _accuracy_by_length(per_sample))
         )
+    if _families(per_sample):
+        sections.append(
+            (
+                "Exact match by family",
+                [_FAMILY_NOTE],
+                _accuracy_by_family(per_sample, lengths=False),
+            )
+        )
+        sections.append(
+            (
+                "Exact match by family and blur length",
+                [],
+                _accuracy_by_family(per_sample, lengths=True),
+            )
+        )
     return sections
+
+
+_FAMILY_NOTE = (
+    "Each plate was degraded by one family (deblur.synth.families); a family without "
+    "a blur kernel (sharp, soft, lowres, dim, jpeg) has blur length 0."
+)
 
 
 def _render_markdown(title: str, warnings: list[str], facts: list[str],

@@ -309,3 +309,31 @@ def test_summarize_wilson_and_misread_columns() -> None:
     assert wiener["misread"] == 0.0
     old = frame.drop(columns=["outcome", "seed"])  # a run saved before these columns
     assert summarize(old)["misread"].isna().all()
+
+
+def test_by_family_splits_families_and_lengths() -> None:
+    from bench.aggregate import by_family
+
+    frame = make_frame()
+    frame["blur_kind"] = np.where(frame["blur_length"] == 13.0, "shake", "camera")
+    table = by_family(frame)
+    wiener = table[(table["method"] == "wiener") & (table["ocr"] == "ppocr")]
+    rates = dict(zip(wiener["blur_kind"], wiener["exact"], strict=True))
+    assert rates == {"shake": 1.0, "camera": 0.0}
+    split = by_family(frame, lengths=True)
+    assert {"blur_kind", "blur_length"} <= set(split.columns)
+    assert len(split) == len(table)  # one length per family here
+
+
+def test_report_has_family_sections_only_for_family_suites() -> None:
+    from bench.report import _families, _sections
+
+    frame = make_frame()
+    assert _families(frame) == []
+    assert "Exact match by family" not in [
+        s[0] for s in _sections(frame, summarize(frame))
+    ]
+    frame["blur_kind"] = np.where(frame["blur_length"] == 13.0, "shake", "camera")
+    headings = [s[0] for s in _sections(frame, summarize(frame))]
+    assert "Exact match by family" in headings
+    assert "Exact match by family and blur length" in headings
