@@ -134,7 +134,7 @@ Exact reads: **{summary}**.
 
 def _thresholds() -> str:
     from deblur.config import TileConfig
-    from deblur.inference import DIRECTION_RATIO
+    from deblur.regions import DIRECTION_RATIO
 
     low, high = TileConfig().pass_through or (0.0, 0.0)
     return (
