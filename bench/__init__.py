@@ -55,8 +55,9 @@ from bench.ocr import (
     normalize_plate_text,
 )
 from bench.reads import OUTCOMES, is_plate_shaped, plate_pattern, read_outcome
+from bench.rows import COLUMNS, ResultRow, load_rows, read_log, write_per_sample
 from bench.rundir import expected_rows, load_run_suite
-from bench.runner import COLUMNS, ResultRow, iter_results, load_rows, run
+from bench.runner import iter_results, run
 from bench.samples import Sample, build_sample, iter_samples, sample_label
 from bench.stats import (
     SIGNIFICANCE,
@@ -164,6 +165,8 @@ __all__ = [
     "iter_results",
     "iter_samples",
     "load_rows",
+    "read_log",
+    "write_per_sample",
     "load_suite",
     "normalize_plate_text",
     "normalized_edit_distance",

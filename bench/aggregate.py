@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bench.runner import COLUMNS
+from bench.rows import COLUMNS
 from bench.stats import (
     discordant_pairs,
     gap_interval,
@@ -61,7 +61,7 @@ __all__ = [
 ]
 
 PER_SAMPLE_COLUMNS = COLUMNS
-"""Columns of the runner's per-sample frame, in order (:data:`bench.runner.COLUMNS`)."""
+"""Columns of the runner's per-sample frame, in order (:data:`bench.rows.COLUMNS`)."""
 
 _ADDED_LATER = ("seed", "outcome")
 """Columns that older run folders lack; read as missing values."""

@@ -145,7 +145,7 @@ def run_command(
     Rows that failed (an unreadable image, a candidate that raised) are kept in the
     table with their error; each is listed on one line and the exit code is 1.
     """
-    from bench import runner
+    from bench import rows
 
     def body() -> tuple[Any, Path, Path]:  # Any: pandas.DataFrame
         cfg = BenchConfig(
@@ -164,8 +164,8 @@ def run_command(
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         out_dir = out or Path("results") / f"{stamp}_{effective.name}"
         _run_with_progress(cfg, out_dir)
-        frame = runner.load_rows(out_dir)
-        runner.write_per_sample(frame, out_dir)
+        frame = rows.load_rows(out_dir)
+        rows.write_per_sample(frame, out_dir)
         report = _write_report(frame, out_dir, f"{effective.name} ({out_dir.name})")
         return frame, out_dir, report
 
@@ -229,7 +229,7 @@ def _list_failures(frame: Any) -> None:  # Any: pandas.DataFrame (imported lazil
 
 def _finished(out_dir: Path) -> int:
     """Samples already in the run folder (one line each), for the progress bar."""
-    from bench.runner import ROWS_FILE
+    from bench.rows import ROWS_FILE
 
     path = out_dir / ROWS_FILE
     if not path.is_file():
@@ -255,11 +255,11 @@ def report_command(
     debug: Debug = False,
 ) -> None:
     """Rebuild per_sample.csv and the report of a run from its saved rows."""
-    from bench import runner
+    from bench import rows
 
     def body() -> tuple[Any, Path]:  # Any: pandas.DataFrame
-        frame = runner.load_rows(run_dir)
-        runner.write_per_sample(frame, run_dir)
+        frame = rows.load_rows(run_dir)
+        rows.write_per_sample(frame, run_dir)
         return frame, _write_report(frame, run_dir, _run_title(run_dir))
 
     frame, report = run_cli(body, debug, known=_KNOWN)

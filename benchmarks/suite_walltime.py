@@ -32,9 +32,9 @@ from typing import Annotated, Any
 import typer
 
 from bench.config import BenchConfig, CandidateConfig, SuiteConfig, load_suite
-from bench.ocr import get_ocr
-from bench.runner import _deblurrer, _init_worker, run
+from bench.runner import run
 from bench.samples import build_sample
+from bench.worker import WorkerSettings, init_worker
 
 CLASSICAL = "identity,wiener,richardson_lucy,unsupervised_wiener,unsharp_mask"
 
@@ -64,9 +64,7 @@ class _Clock:
 
 def _breakdown(suite: SuiteConfig, limit: int, chunk: int) -> _Clock:
     """Run the worker's stages for samples [0, limit) in this process, timed."""
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    _init_worker(suite)
-    engines = {name: get_ocr(name, cfg=suite.ocr_settings) for name in suite.ocr}
+    worker = init_worker(WorkerSettings(suite=suite))  # one tesseract thread, too
     clock = _Clock()
     for start in range(0, limit, chunk):
         images = []
@@ -78,10 +76,10 @@ def _breakdown(suite: SuiteConfig, limit: int, chunk: int) -> _Clock:
             for cand in suite.candidates:
                 if index % cand.every:
                     continue
-                fn = _deblurrer(cand, sample)
+                fn = worker.deblurrer(cand, sample)
                 images.append(clock.time(f"deblur: {cand.label}",
                                          lambda f=fn, s=sample: f(s.blurred)))  # fmt: skip
-        for name, engine in engines.items():
+        for name, engine in worker.ocr.items():
             clock.time(f"ocr: {name}", lambda e=engine, b=images: e.read_batch(b),
                        calls=len(images))  # fmt: skip
     return clock

@@ -65,25 +65,25 @@ if THREADED not in available_deblurrers():
 
 @pytest.fixture(autouse=True)
 def _fresh_runner_state() -> Iterator[None]:
-    """Each test starts and ends with an empty in-process worker state.
+    """Each test starts and ends with no in-process worker state.
 
-    ``bench.runner._init_worker`` fills the module-global ``_STATE`` (OCR engines,
+    ``bench.worker.init_worker`` keeps this process's ``WorkerState`` (OCR engines,
     deblurrers, the suite) when a run goes in-process (``workers=1``); without this
     a later test would see the engines an earlier one built.
     """
-    import bench.runner
+    import bench.worker
 
-    bench.runner._STATE.clear()
+    bench.worker.reset_worker()
     yield
-    bench.runner._STATE.clear()
+    bench.worker.reset_worker()
 
 
 @pytest.fixture
 def fake_ocr(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make the runner build FakeOcr for every engine name (workers=1 only)."""
-    import bench.runner
+    """Make the workers build FakeOcr for every engine name (workers=1 only)."""
+    import bench.worker
 
-    monkeypatch.setattr(bench.runner, "get_ocr", lambda name, cfg=None: FakeOcr(name))
+    monkeypatch.setattr(bench.worker, "get_ocr", lambda name, cfg=None: FakeOcr(name))
 
 
 def tiny_suite(**changes: object) -> SuiteConfig:

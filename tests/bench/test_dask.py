@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from bench.cli import app
 from bench.config import BenchConfig, load_suite
-from bench.runner import load_rows, run
+from bench.rows import load_rows
+from bench.runner import run
 
 distributed = pytest.importorskip("distributed")
 dask = pytest.importorskip("dask")
@@ -54,16 +55,16 @@ def test_dask_run_equals_local_run(
 def test_dask_worker_builds_engines_once(
     fake_ocr: None, tiny_cfg: BenchConfig, tmp_path: Path
 ) -> None:
-    import bench.runner
+    import bench.worker
 
     built: list[str] = []
-    original = bench.runner.get_ocr
+    original = bench.worker.get_ocr
 
     def counting(name: str, cfg: object = None) -> object:
         built.append(name)
         return original(name, cfg=cfg)  # type: ignore[arg-type]
 
-    bench.runner.get_ocr = counting  # restored by the fake_ocr monkeypatch
+    bench.worker.get_ocr = counting  # restored by the fake_ocr monkeypatch
     with distributed.LocalCluster(
         n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
     ) as cluster:

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image as PILImage
 
 from bench.config import BenchConfig, CandidateConfig, SuiteConfig
-from bench.external import export_inputs, restore_external, sample_stem
+from bench.external import export_inputs, restore_external, safe_name, sample_stem
 from bench.runner import iter_results, run
 from bench.samples import build_sample
 
@@ -218,3 +218,9 @@ def test_sample_stem() -> None:
     assert sample_stem("default-00042") == "default-00042"
     assert sample_stem("AB 12.JPG") == "AB_12"
     assert sample_stem("s7-a.png") == "s7-a"
+
+
+def test_safe_name_keeps_one_path_component() -> None:
+    assert safe_name("default-00042") == "default-00042"
+    assert safe_name("sub/dir/../AB 12.png") == "sub_dir_.._AB_12.png"
+    assert safe_name("..") == "_"

@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 
 from bench.config import BenchConfig, CandidateConfig, SuiteConfig
-from bench.runner import COLUMNS, iter_results, load_rows, run
+from bench.rows import COLUMNS, load_rows
+from bench.runner import iter_results, run
 
 FAILING = "_test_failing"
 
@@ -172,14 +173,6 @@ def test_no_examples_when_zero(fake_ocr: None, tiny_cfg: BenchConfig,
     assert not (tmp_path / "examples").exists()
 
 
-def test_safe_name_keeps_one_path_component() -> None:
-    from bench.runner import _safe_name
-
-    assert _safe_name("default-00042") == "default-00042"
-    assert _safe_name("sub/dir/../AB 12.png") == "sub_dir_.._AB_12.png"
-    assert _safe_name("..") == "_"
-
-
 _CHILD = """
 import sys
 from bench.config import BenchConfig, CandidateConfig, load_suite
@@ -225,22 +218,6 @@ def test_smoke_suite_real_engines(tesseract_binary: str, tmp_path: Path) -> None
     assert (restored > blurred).all()
 
 
-@pytest.mark.parametrize("model_threads", [0, 1])
-def test_worker_passes_model_threads_to_threaded_candidates(
-    fake_ocr: None, tiny_suite: Callable[..., SuiteConfig], model_threads: int
-) -> None:
-    from bench.runner import _deblurrer, _init_worker
-    from bench.samples import build_sample
-
-    suite = tiny_suite(candidates=(CandidateConfig(name="_test_threaded"),))
-    _init_worker(suite, None, 0, model_threads)
-    sample = build_sample(suite, 0)
-    threaded = _deblurrer(CandidateConfig(name="_test_threaded"), sample)
-    assert threaded.threads == model_threads  # type: ignore[attr-defined]
-    plain = _deblurrer(CandidateConfig(name="unsharp_mask"), sample)  # takes no threads
-    assert plain.name == "unsharp_mask"
-
-
 def test_frames_with_a_plate_box_are_read_only_inside_the_box(
     tesseract_binary: str, tiny_suite: Callable[..., SuiteConfig], tmp_path: Path
 ) -> None:
@@ -279,6 +256,7 @@ _KILL_CHILD = """
 import sys
 import numpy as np
 import bench.runner
+import bench.worker
 from bench.config import BenchConfig, BlurGrid, CandidateConfig, SuiteConfig
 
 class Fake:
@@ -289,7 +267,7 @@ class Fake:
     def read_batch(self, images):
         return [f"M{int(np.mean(im) * 1000):04d}" for im in images]
 
-bench.runner.get_ocr = lambda name, cfg=None: Fake(name)
+bench.worker.get_ocr = lambda name, cfg=None: Fake(name)
 suite = SuiteConfig(name="kill", count=int(sys.argv[2]), seed=5, plate_width=96,
                     blur=BlurGrid(lengths=(3, 5)), ocr=("tesseract",),
                     candidates=(CandidateConfig(name="identity"),))
@@ -395,21 +373,6 @@ def test_per_sample_csv_crash_mid_write_leaves_no_final_file(
     assert not written[-1].exists()  # the temporary file is removed too
     frame = run(tiny_cfg, tmp_path)  # a rerun finishes from the saved rows
     assert len(pd.read_csv(tmp_path / "per_sample.csv")) == len(frame)
-
-
-def test_an_in_process_run_fills_the_worker_state(
-    fake_ocr: None, tiny_cfg: BenchConfig, tmp_path: Path
-) -> None:
-    import bench.runner
-
-    run(tiny_cfg, tmp_path)
-    assert set(bench.runner._STATE["ocr"]) == {"tesseract"}
-
-
-def test_worker_state_does_not_leak_into_the_next_test() -> None:
-    import bench.runner
-
-    assert bench.runner._STATE == {}  # the test above left engines behind
 
 
 def test_outcome_seed_and_expected_rows(fake_ocr: None, tiny_suite: Callable[..., SuiteConfig],
