@@ -471,4 +471,6 @@ def _make_plain15(
 ) -> Deblurrer:
     from deblur.inference import load
 
-    return load("plain15", tile=tile, seed_tiling=seed_tiling, threads=threads)
+    # the 2017 reference restores every plate: no do-no-harm pass-through
+    reference = tile or TileConfig(pass_through=None, plate_pass_through=None)
+    return load("plain15", tile=reference, seed_tiling=seed_tiling, threads=threads)

@@ -258,3 +258,12 @@ def test_gated_wiener_from_estimate_with_the_gate_shut_returns_a_copy() -> None:
     out = gated.from_estimate(flat, estimate_linear_psf(flat))  # type: ignore[attr-defined]
     np.testing.assert_array_equal(out, flat)
     assert out is not flat
+
+
+def test_plain15_reference_restores_every_plate() -> None:
+    from deblur.registry import get_deblurrer
+
+    reference = get_deblurrer("plain15")
+    assert reference.tile.pass_through is None  # type: ignore[attr-defined]
+    assert reference.tile.plate_pass_through is None  # type: ignore[attr-defined]
+    assert get_deblurrer("default").tile.plate_pass_through is not None  # type: ignore[attr-defined]
