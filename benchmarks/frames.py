@@ -15,14 +15,15 @@ Usage: ``nice python benchmarks/frames.py [--plates 24] [--out results/frames.md
 
 from __future__ import annotations
 
-import argparse
 import os
 import time
 from pathlib import Path
+from typing import Annotated
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
+import typer
 
 PHOTOS = ("astronaut", "camera", "coffee", "chelsea", "rocket")
 LENGTHS = (5, 9, 15, 21, 25, 31)
@@ -91,19 +92,27 @@ def _plate_rows(deblurrer: object, count: int) -> tuple[list[str], dict[str, int
     return rows, totals
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--plates", type=int, default=24)
-    parser.add_argument("--out", type=Path, default=Path("results/frames.md"))
-    args = parser.parse_args()
+app = typer.Typer(add_completion=False)
+
+
+@app.command()
+def main(
+    plates: Annotated[
+        int, typer.Option(help="Plates pasted into blurred frames.")
+    ] = 24,
+    out: Annotated[Path, typer.Option(help="Markdown file to write.")] = Path(
+        "results/frames.md"
+    ),
+) -> None:
+    """Measure whole-frame restoration and write ``results/frames.md``."""
 
     from deblur.inference import load
 
     deblurrer = load("default")
     load_before = os.getloadavg()[0]
     sharp = _sharp_rows(deblurrer)
-    plates, totals = _plate_rows(deblurrer, args.plates)
-    n = args.plates
+    rows, totals = _plate_rows(deblurrer, plates)
+    n = plates
     summary = ", ".join(f"{key} {value}/{n}" for key, value in totals.items())
     text = f"""# Whole frames (`benchmarks/frames.py`)
 
@@ -125,10 +134,10 @@ Exact reads: **{summary}**.
 
 | plate | blur | frame Tesseract | crop Tesseract | blurred Tesseract | frame PP-OCR | crop PP-OCR | blurred PP-OCR |
 |---|---|---|---|---|---|---|---|
-{chr(10).join(plates)}
+{chr(10).join(rows)}
 """
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
     print(text)
 
 
@@ -144,4 +153,4 @@ def _thresholds() -> str:
 
 
 if __name__ == "__main__":
-    main()
+    app()

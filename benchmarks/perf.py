@@ -22,7 +22,6 @@ Usage: ``nice python benchmarks/perf.py [--plates 1000] [--repeats 30] [--out re
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -33,10 +32,12 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Annotated
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
+import typer
 from PIL import Image as PILImage
 
 PLATE = (60, 240)
@@ -222,12 +223,22 @@ def folder_run(deblurrer: object, count: int, batch: int) -> float:
     return count / seconds
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--plates", type=int, default=1000)
-    parser.add_argument("--repeats", type=int, default=30)
-    parser.add_argument("--out", type=Path, default=Path("results/perf.md"))
-    args = parser.parse_args()
+app = typer.Typer(add_completion=False)
+
+
+@app.command()
+def main(
+    plates: Annotated[
+        int, typer.Option(help="Plates in the folder throughput rows.")
+    ] = 1000,
+    repeats: Annotated[
+        int, typer.Option(help="Timed calls per plate row (median).")
+    ] = 30,
+    out: Annotated[Path, typer.Option(help="Markdown file to write.")] = Path(
+        "results/perf.md"
+    ),
+) -> None:
+    """Measure inference speed and memory, and write ``results/perf.md``."""
 
     from deblur.tiling import predict_seed_tiling, seed_tile_offsets
 
@@ -239,19 +250,19 @@ def main() -> None:
     plain, plain_shipped = models["plain15"]
     plate = _blurred_plate()
 
-    default_ms = _median_ms(lambda: default(plate), args.repeats)  # type: ignore[operator]
-    keras_ms = _median_ms(lambda: default_keras(plate), args.repeats)  # type: ignore[operator]
+    default_ms = _median_ms(lambda: default(plate), repeats)  # type: ignore[operator]
+    keras_ms = _median_ms(lambda: default_keras(plate), repeats)  # type: ignore[operator]
     from deblur import get_deblurrer
     from deblur.io import to_gray
 
     blind = get_deblurrer("blind_wiener")
     luma = to_gray(plate)[..., None]
-    guide_ms = _median_ms(lambda: blind(luma), args.repeats)
-    blind_ms = _median_ms(lambda: blind(plate), args.repeats)
+    guide_ms = _median_ms(lambda: blind(luma), repeats)
+    blind_ms = _median_ms(lambda: blind(plate), repeats)
     default_macs = _macs_per_pixel(default_keras)
     padded_pixels = 64 * 240  # the U-Net runs at a multiple of 8
     floor_ms = 1000.0 * default_macs * padded_pixels / (gmacs * 1e9)
-    plain_ms = _median_ms(lambda: plain(plate), max(3, args.repeats // 6))  # type: ignore[operator]
+    plain_ms = _median_ms(lambda: plain(plate), max(3, repeats // 6))  # type: ignore[operator]
     plain_macs = _macs_per_pixel(plain)
     plain_floor_ms = 1000.0 * plain_macs * PLATE[0] * PLATE[1] / (gmacs * 1e9)
 
@@ -268,8 +279,8 @@ def main() -> None:
 
     photos = {kind: photo_run(kind) for kind in PHOTOS}
     frame = frame_run(default)
-    plates_per_s = folder_run(default, args.plates, BATCH)
-    plates_per_s_single = folder_run(default, args.plates, 1)
+    plates_per_s = folder_run(default, plates, BATCH)
+    plates_per_s_single = folder_run(default, plates, 1)
     load_after = os.getloadavg()
 
     rows = {
@@ -293,13 +304,13 @@ def main() -> None:
         "plates_per_s_single": plates_per_s_single,
         "batch": BATCH,
         "photo_floor_s": default_macs * 3000 * 4000 / (gmacs * 1e9),
-        "plates": args.plates,
+        "plates": plates,
         "load_before": load_before,
         "load_after": load_after,
     }
     print(json.dumps(rows, indent=2))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(_report(rows, default_shipped, plain_shipped))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(_report(rows, default_shipped, plain_shipped))
 
 
 def _photo_rows(r: dict) -> str:
@@ -383,4 +394,4 @@ Notes
 
 
 if __name__ == "__main__":
-    main()
+    app()
