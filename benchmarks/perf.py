@@ -205,15 +205,23 @@ def frame_run(deblurrer: object) -> dict[str, float]:
 
 
 def folder_run(deblurrer: object, count: int, batch: int) -> float:
-    """Plates per second over a folder of `count` 240 x 60 RGB PNGs (read+restore+write)."""
+    """Plates per second over a folder of `count` 240 x 60 RGB PNGs (read+restore+write).
+
+    The plates are the 17 px straight-blurred plate with fresh noise each, so every one
+    goes through the network: random pixels would be passed through by the
+    do-no-harm rule (``TileConfig.plate_pass_through``) and time nothing but I/O.
+    """
     from deblur.folder import deblur_jobs, plan_jobs
+    from deblur.io import to_uint8
 
     rng = np.random.default_rng(0)
+    blurred = _blurred_plate()
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = Path(tmp) / "in", Path(tmp) / "out"
         src.mkdir()
         for i in range(count):
-            pixels = rng.integers(0, 255, (*PLATE, 3), np.uint8)
+            noisy = np.clip(blurred + rng.normal(0, 0.004, blurred.shape), 0, 1)
+            pixels = to_uint8(noisy.astype(np.float32))
             PILImage.fromarray(pixels).save(src / f"plate{i:04d}.png")
         start = time.perf_counter()
         jobs = plan_jobs(src, dst)
