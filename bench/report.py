@@ -217,21 +217,36 @@ def _html_table(table: pd.DataFrame) -> str:
     return text[:body_start] + body
 
 
+def _exact_wide(
+    table: pd.DataFrame, labels: pd.Series, order: list[str]
+) -> pd.DataFrame:
+    """Exact match, one row per (OCR, method, role) and one column per label.
+
+    `labels` names each row of `table` (a summary from :mod:`bench.aggregate`) by its
+    column; `order` lists the columns. Rows run ceiling, candidates, floor per engine.
+    """
+    wide = (
+        table.assign(column=labels)
+        .pivot_table(
+            index=["ocr", "condition", "method"], columns="column", values="exact"
+        )[order]
+        .reset_index()
+    )
+    wide.columns.name = None
+    rank = wide["condition"].map({"ceiling": 0, "candidate": 1, "floor": 2})
+    wide = wide.assign(_r=rank).sort_values(["ocr", "_r", "method"]).drop(columns="_r")
+    wide = wide.rename(columns={"ocr": "OCR", "condition": "Role", "method": "Method"})
+    return wide[["OCR", "Method", "Role", *order]].map(lambda v: _fmt(v, 2))
+
+
 def _accuracy_by_length(per_sample: pd.DataFrame) -> pd.DataFrame:
     table = by_blur_length(per_sample).dropna(subset=["blur_length"])
     if table.empty:
         return pd.DataFrame()
-    wide = table.pivot_table(
-        index=["ocr", "condition", "method"], columns="blur_length", values="exact"
-    )
-    wide.columns = [f"{_fmt(float(c), 0)} px" for c in wide.columns]
-    wide = wide.reset_index()
-    wide.insert(1, "Method", wide.pop("method"))
-    rank = wide["condition"].map({"ceiling": 0, "candidate": 1, "floor": 2})
-    wide = wide.assign(_r=rank).sort_values(["ocr", "_r", "Method"]).drop(columns="_r")
-    wide = wide.rename(columns={"ocr": "OCR", "condition": "Role"})
-    wide = wide[["OCR", "Method", "Role", *wide.columns[3:]]]
-    return wide.map(lambda v: _fmt(v, 2))
+    names = {
+        v: f"{_fmt(float(v), 0)} px" for v in sorted(table["blur_length"].unique())
+    }
+    return _exact_wide(table, table["blur_length"].map(names), list(names.values()))
 
 
 def _families(per_sample: pd.DataFrame) -> list[str]:
@@ -246,21 +261,10 @@ def _accuracy_by_family(per_sample: pd.DataFrame, *, lengths: bool) -> pd.DataFr
     table = by_family(per_sample, lengths=lengths)
     if lengths:
         table = table.dropna(subset=["blur_length"])
-        table["column"] = [
-            f"{k} {_fmt(float(v), 0)}"
-            for k, v in zip(table["blur_kind"], table["blur_length"], strict=True)
-        ]
-    else:
-        table["column"] = table["blur_kind"]
-    order = list(dict.fromkeys(table["column"]))
-    wide = table.pivot_table(
-        index=["ocr", "condition", "method"], columns="column", values="exact"
-    )[order].reset_index()
-    rank = wide["condition"].map({"ceiling": 0, "candidate": 1, "floor": 2})
-    wide = wide.assign(_r=rank).sort_values(["ocr", "_r", "method"]).drop(columns="_r")
-    wide = wide.rename(columns={"ocr": "OCR", "condition": "Role", "method": "Method"})
-    wide = wide[["OCR", "Method", "Role", *order]]
-    return wide.map(lambda v: _fmt(v, 2))
+    labels = table["blur_kind"].astype(str)
+    if lengths:
+        labels = labels + " " + [_fmt(float(v), 0) for v in table["blur_length"]]
+    return _exact_wide(table, labels, list(dict.fromkeys(labels)))
 
 
 def _write_atomic(path: Path, write: Callable[[Path], object]) -> None:

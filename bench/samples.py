@@ -170,7 +170,7 @@ def _degrade_family(
     pair = make_pair(sharp, cfg, rng)
     params = dict(pair.params)
     params["kind"] = family
-    if cfg.kind in ("none",):
+    if cfg.kind == "none":
         params["length"] = 0.0
     psf = None if cfg.kind == "none" else pair.psf
     return pair.blurred, psf, params, pair.sharp

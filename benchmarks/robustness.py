@@ -89,11 +89,8 @@ def psnr_against_input(
     suite = BenchConfig(
         suite=load_suite(suite_name), folder=None if data is None else str(data)
     ).effective_suite
-    spec = CandidateConfig(name=candidate)
-    if spec.is_model_file:
-        from deblur.inference import load
-
-        restore = load(candidate)
+    if CandidateConfig(name=candidate).is_model_file:  # as bench's workers build it
+        restore = get_deblurrer("model", path=candidate)
     else:
         restore = get_deblurrer(candidate)
     values = []

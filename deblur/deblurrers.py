@@ -36,6 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from deblur.config import TileConfig
+from deblur.regions import blur_weight
 from deblur.registry import register_deblurrer
 from deblur.types import PSF, Deblurrer, Image, check_image
 from deblur.wiener import edge_taper, wiener_hunt
@@ -353,10 +354,7 @@ class BlindWienerDeblurrer:
 
     def weight(self, strength: float) -> float:
         """The share of the Wiener restoration kept for an estimate's `strength`."""
-        if self.gate is None:
-            return 1.0
-        low, high = self.gate
-        return float(np.clip((strength - low) / (high - low), 0.0, 1.0))
+        return blur_weight(strength, self.gate)
 
     def __call__(self, image: Image) -> Image:
         """Estimate the blur of `image`, then deconvolve it (as far as the gate lets)."""
