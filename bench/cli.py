@@ -15,13 +15,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import Progress
 
 from bench.config import (
     BenchConfig,
@@ -30,7 +24,7 @@ from bench.config import (
     load_suite,
 )
 from bench.ocr import OcrNotAvailableError, available_ocr
-from deblur.clikit import Debug, run_cli
+from deblur.clikit import Debug, progress_columns, run_cli
 from deblur.clikit import stderr as _console
 
 __all__ = ["app"]
@@ -193,12 +187,7 @@ def _run_with_progress(cfg: BenchConfig, out_dir: Path) -> None:
         soft_wrap=True,
     )
     with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        "eta",
-        TimeRemainingColumn(),
+        *progress_columns(),
         console=_console,
     ) as progress:
         # Samples done before a resume are the start, not a speed sample: passing

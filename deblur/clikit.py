@@ -25,6 +25,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     TaskID,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -40,9 +41,23 @@ __all__ = [
     "run_cli",
     "log_to_stderr",
     "step_progress",
+    "progress_columns",
 ]
 
 T = TypeVar("T")
+
+
+def progress_columns() -> tuple[str | ProgressColumn, ...]:
+    """The columns of every progress bar of both CLIs: name, bar, n/N, elapsed, ETA."""
+    return (
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        "eta",
+        TimeRemainingColumn(),
+    )
+
 
 KNOWN_ERRORS: tuple[type[BaseException], ...] = (
     ValueError,
@@ -123,12 +138,7 @@ def step_progress(description: str) -> Iterator[Callable[[int, int], None]]:
     ...         on_step(done, 3)
     """
     with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        "eta",
-        TimeRemainingColumn(),
+        *progress_columns(),
         console=stderr,
         transient=True,
         disable=not stderr.is_terminal,  # no bar (nor its blank line) in a pipe
