@@ -46,7 +46,7 @@ __all__ = [
 SUITE_KINDS = ("synthetic", "real", "blind")
 GRID_KINDS = ("linear", "seed2017", "none", "family")
 OCR_ENGINES = ("tesseract", "ppocr")
-MODEL_SUFFIXES = (".keras", ".onnx")
+MODEL_SUFFIXES = (".keras", ".onnx", ".tflite")
 _STYLES = ("uk", "eu", "us")  # the default; any of deblur's PLATE_STYLES is allowed
 
 
@@ -153,7 +153,7 @@ class CandidateConfig:
     ----------
     name : str
         What runs: a registered deblurrer name (``deblur.available_deblurrers()``),
-        the path of a ``.keras`` / ``.onnx`` model file, ``cmd:TEMPLATE`` (a shell
+        the path of a ``.keras`` / ``.onnx`` / ``.tflite`` model file, ``cmd:TEMPLATE`` (a shell
         command run once per batch of images: ``{in}`` is replaced by a folder of
         blurred PNGs, ``{out}`` by an empty folder where the command writes one
         restored image per input, same file stem) or ``dir:FOLDER`` (a folder of

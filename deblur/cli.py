@@ -534,7 +534,9 @@ def run_command(
     ],
     model: Annotated[
         str,
-        typer.Option(help="Shipped weights name, .keras/.onnx file or run folder."),
+        typer.Option(
+            help="Shipped weights name, .keras/.onnx/.tflite file or run folder."
+        ),
     ] = "default",
     recursive: Annotated[
         bool, typer.Option("--recursive", help="Include sub-folders.")

@@ -428,7 +428,7 @@ def _make_gated_wiener(
 @register_deblurrer(
     "model",
     threaded=True,
-    description="A trained model from a .keras/.onnx model file or run folder (path=).",
+    description="A trained model from a .keras/.onnx/.tflite model file or run folder (path=).",
 )
 def _make_model(
     *,

@@ -1,4 +1,4 @@
-"""Export a trained model to ONNX (any input size) or TFLite (one fixed input size).
+"""Export a trained model to ONNX or TFLite (both take any input size).
 
 ONNX goes through ``tf2onnx`` from a ``tf.function`` with a dynamic
 ``(None, None, None, C)`` input signature; the file carries ``channels`` and
@@ -8,9 +8,12 @@ already a multiple (tf2onnx turns the ``FloorMod`` of a negative size into a tru
 remainder), so the ONNX wrapper always pads inputs to the multiple itself.
 
 TFLite goes through ``tf.lite.TFLiteConverter`` with the variables frozen into
-constants. The TFLite builtin ``CONV_2D`` needs a known channel count, which the
-models' dynamic reflect-padding hides, so a TFLite file has one fixed input shape
-``(1, height, width, C)``.
+constants, from a copy of the model without its internal pad-to-multiple and crop (the
+TFLite builtin ``CONV_2D`` needs a known channel count, which the dynamic padding hides).
+The file takes any ``(N, H, W, C)`` input whose ``H`` and ``W`` are multiples of the
+model's size multiple; :class:`deblur.inference.LiteRtDeblurrer` pads to it. The file
+carries the same ``channels``/``multiple``/``source`` metadata as the ONNX export, in
+the flatbuffer's metadata table (:func:`deblur.inference.tflite_metadata` reads it).
 """
 
 from __future__ import annotations
@@ -133,7 +136,12 @@ def export_tflite(
     height: int = 64,
     width: int = 256,
 ) -> ExportResult:
-    """Export `model` to TFLite for one fixed input shape ``(1, height, width, C)``.
+    """Export `model` to TFLite with a dynamic ``(N, H, W, C)`` input.
+
+    ``H`` and ``W`` must be multiples of the model's size multiple (the model's own
+    padding is left out, see the module notes); run the file through
+    :class:`deblur.inference.LiteRtDeblurrer` (``load(path)``), which pads, or through
+    :func:`run_tflite`.
 
     Parameters
     ----------
@@ -142,13 +150,13 @@ def export_tflite(
     path : path-like
         Output ``.tflite`` file (written atomically).
     height, width : int
-        The fixed input size (TFLite's builtin convolution cannot take the dynamic
-        shape; see the module notes).
+        Size of the random probe that checks the export against Keras (rounded up to
+        the multiple).
 
     Returns
     -------
     ExportResult
-        With the largest difference to Keras on a random probe of that size.
+        With the largest difference to Keras on that probe.
     """
     import tensorflow as tf
     from tensorflow.python.framework.convert_to_constants import (
@@ -157,35 +165,89 @@ def export_tflite(
 
     if height < 8 or width < 8:
         raise ValueError(f"height and width must be >= 8, got {height} x {width}")
-    channels, _ = _model_info(model)
-    spec = tf.TensorSpec([1, height, width, channels], tf.float32, name="blurred")
-    function = tf.function(lambda x: model(x, training=False))
+    channels, multiple = _model_info(model)
+    core = _without_padding(model)
+    spec = tf.TensorSpec([None, None, None, channels], tf.float32, name="blurred")
+    function = tf.function(lambda x: core(x, training=False))
     frozen = convert_variables_to_constants_v2(function.get_concrete_function(spec))
     content = tf.lite.TFLiteConverter.from_concrete_functions([frozen]).convert()
+    content = _with_tflite_metadata(
+        content,
+        {
+            "channels": str(model.outputs[0].shape[-1]),  # restored channels
+            "multiple": str(multiple),
+            "source": "deblur",
+        },
+    )
     path = Path(path)
     atomic_write_bytes(path, content)
-    probe = _probe((1, height, width, channels))
+    up = lambda side: -(-side // multiple) * multiple  # noqa: E731
+    probe = _probe((1, up(height), up(width), channels))
     error = float(np.abs(run_tflite(path, probe) - np.asarray(model(probe))).max())
     return ExportResult(path=path, format="tflite", max_abs_error=error)
+
+
+def _without_padding(model: Any) -> Any:  # Any: keras.Model
+    """A copy of `model` (same weights) whose ``PadToMultiple``/``CropLike`` pass through."""
+    import keras
+
+    from deblur.models.layers import CropLike, PadToMultiple
+
+    class _PassThrough(keras.layers.Layer):
+        def call(self, x: Any) -> Any:  # Any: backend tensor(s)
+            return x[0] if isinstance(x, (list, tuple)) else x
+
+    def clone(layer: Any) -> Any:  # Any: keras.layers.Layer
+        if isinstance(layer, (PadToMultiple, CropLike)):
+            return _PassThrough(name=layer.name)
+        return layer.__class__.from_config(layer.get_config())
+
+    core = keras.models.clone_model(model, clone_function=clone)
+    core.set_weights(model.get_weights())
+    return core
+
+
+def _with_tflite_metadata(content: bytes, entries: dict[str, str]) -> bytes:
+    """`content` (a TFLite flatbuffer) with `entries` added to its metadata table."""
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    schema = flatbuffer_utils.schema_fb
+    model = flatbuffer_utils.convert_bytearray_to_object(bytearray(content))
+    for name, value in entries.items():
+        buffer = schema.BufferT()
+        buffer.data = np.frombuffer(value.encode("utf-8"), dtype=np.uint8)
+        model.buffers.append(buffer)
+        entry = schema.MetadataT()
+        entry.name = name
+        entry.buffer = len(model.buffers) - 1
+        model.metadata = [*(model.metadata or []), entry]
+    return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
 
 
 def run_tflite(
     path: str | os.PathLike[str], batch: NDArray[np.float32]
 ) -> NDArray[np.float32]:
-    """Run an exported ``.tflite`` file on `batch` (its fixed input shape)."""
-    import tensorflow as tf
+    """Run an exported ``.tflite`` file on `batch` as it is (no padding).
 
-    interpreter = tf.lite.Interpreter(model_path=str(path))
-    interpreter.allocate_tensors()
-    (given,) = interpreter.get_input_details()
-    if tuple(given["shape"]) != batch.shape:
+    Raises
+    ------
+    ValueError
+        If `batch` is not ``(N, H, W, C)`` with ``H`` and ``W`` multiples of the
+        model's size multiple (:class:`deblur.inference.LiteRtDeblurrer` pads for you).
+    """
+    from deblur.inference import LiteRtDeblurrer
+
+    model = LiteRtDeblurrer(path)
+    if (
+        batch.ndim != 4
+        or batch.shape[1] % model.multiple
+        or batch.shape[2] % model.multiple
+    ):
         raise ValueError(
-            f"{path}: expects input shape {tuple(given['shape'])}, got {batch.shape}"
+            f"{path}: expects (N, H, W, C) batches with H and W multiples of "
+            f"{model.multiple}, got {batch.shape}"
         )
-    interpreter.set_tensor(given["index"], batch)
-    interpreter.invoke()
-    (output,) = interpreter.get_output_details()
-    return np.asarray(interpreter.get_tensor(output["index"]), dtype=np.float32)
+    return model._run(batch)
 
 
 def export_model(

@@ -12,7 +12,12 @@ pytest.importorskip("tf2onnx")
 
 from deblur.config import ModelConfig  # noqa: E402
 from deblur.export import export_model, export_onnx, export_tflite, run_tflite  # noqa: E402
-from deblur.inference import KerasDeblurrer, load  # noqa: E402
+from deblur.inference import (  # noqa: E402
+    KerasDeblurrer,
+    LiteRtDeblurrer,
+    load,
+    tflite_metadata,
+)
 from deblur.models import build_model  # noqa: E402
 
 
@@ -58,14 +63,46 @@ def test_onnx_batch_matches_keras_model(
     np.testing.assert_allclose(onnx_out, np.asarray(tiny_model(batch)), atol=1e-4)
 
 
-def test_tflite_matches_keras(tiny_model: keras.Model, tmp_path: Path) -> None:
-    result = export_tflite(tiny_model, tmp_path / "tiny.tflite", height=32, width=96)
-    assert result.max_abs_error < 1e-4
-    batch = np.random.default_rng(3).random((1, 32, 96, 1), dtype=np.float32)
-    out = run_tflite(result.path, batch)
+@pytest.fixture(scope="module")
+def tflite_path(
+    tiny_model: keras.Model, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    path = tmp_path_factory.mktemp("tflite") / "tiny.tflite"
+    result = export_tflite(tiny_model, path, height=30, width=90)
+    assert result.format == "tflite" and result.max_abs_error < 1e-4
+    return path
+
+
+@pytest.mark.parametrize(
+    "shape", [(32, 96), (21, 50), (5, 7), (32, 96, 3), (30, 90, 4)]
+)
+def test_tflite_deblurrer_matches_keras_at_any_size(
+    tflite_path: Path, tiny_model: keras.Model, shape: tuple[int, ...]
+) -> None:
+    image = np.random.default_rng(1).random(shape, dtype=np.float32)
+    restored = load(tflite_path)
+    assert isinstance(restored, LiteRtDeblurrer)
+    via_tflite = restored(image)
+    assert via_tflite.shape == image.shape and via_tflite.dtype == np.float32
+    np.testing.assert_allclose(via_tflite, KerasDeblurrer(tiny_model)(image), atol=1e-4)
+
+
+def test_tflite_carries_its_metadata(tflite_path: Path) -> None:
+    meta = tflite_metadata(tflite_path.read_bytes())
+    ours = {"channels": "1", "multiple": "4", "source": "deblur"}
+    assert {key: meta.get(key) for key in ours} == ours
+    restored = load(tflite_path)
+    assert (restored.channels, restored.multiple) == (1, 4)  # type: ignore[attr-defined]
+
+
+def test_run_tflite_takes_batches_of_multiples_only(
+    tflite_path: Path, tiny_model: keras.Model
+) -> None:
+    batch = np.random.default_rng(3).random((2, 32, 96, 1), dtype=np.float32)
+    out = run_tflite(tflite_path, batch)
     np.testing.assert_allclose(out, np.asarray(tiny_model(batch)), atol=1e-4)
-    with pytest.raises(ValueError, match="expects input shape"):
-        run_tflite(result.path, batch[:, :16])
+    with pytest.raises(ValueError, match="multiples of 4"):
+        run_tflite(tflite_path, batch[:, :, :50])
 
 
 def test_export_model_rejects_unknown_format(tmp_path: Path) -> None:

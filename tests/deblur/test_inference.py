@@ -17,6 +17,7 @@ from deblur.cli import app  # noqa: E402
 from deblur.config import ModelConfig, TileConfig  # noqa: E402
 from deblur.inference import (  # noqa: E402
     KerasDeblurrer,
+    LiteRtDeblurrer,
     OnnxDeblurrer,
     load,
     load_keras_model,
@@ -152,7 +153,7 @@ def test_load_missing_path_is_file_not_found(tmp_path: Path) -> None:
 def test_load_wrong_suffix_is_value_error(tmp_path: Path) -> None:
     path = tmp_path / "model.h5"
     path.write_bytes(b"x")
-    with pytest.raises(ValueError, match=r"\.keras or \.onnx"):
+    with pytest.raises(ValueError, match=r"\.keras, \.onnx or \.tflite"):
         load(path)
 
 
@@ -263,13 +264,19 @@ def test_gated_guided_model_gets_gated_guide(tiny_plate: np.ndarray) -> None:
     np.testing.assert_allclose(deblurrer(tiny_plate), expected, atol=1e-5)
 
 
-def test_load_shipped_default_runs_its_onnx_export_equal_to_keras() -> None:
+@pytest.mark.parametrize(
+    ("runtime", "kind"),
+    [("auto", LiteRtDeblurrer), ("litert", LiteRtDeblurrer), ("onnx", OnnxDeblurrer)],
+)
+def test_load_shipped_default_runs_its_exports_equal_to_keras(
+    runtime: str, kind: type
+) -> None:
     from deblur.config import BlurConfig, PlateConfig
     from deblur.synth.degrade import make_pair
     from deblur.synth.plates import make_plates
 
-    fast, reference = load("default"), load("default", runtime="keras")
-    assert isinstance(fast, OnnxDeblurrer) and isinstance(reference, KerasDeblurrer)
+    fast, reference = load("default", runtime=runtime), load("default", runtime="keras")
+    assert isinstance(fast, kind) and isinstance(reference, KerasDeblurrer)
     assert fast.name == reference.name == "default"
     sharp = next(iter(make_plates(1, PlateConfig(style="eu"), 0))).image
     blurred = make_pair(sharp, BlurConfig(kind="linear", length=(15, 15)), 0).blurred
@@ -286,11 +293,33 @@ def test_load_onnx_runtime_without_a_shipped_export_is_clear() -> None:
         load("plain15", runtime="onnx")
 
 
+def test_load_litert_runtime_without_a_shipped_export_is_clear() -> None:
+    with pytest.raises(FileNotFoundError, match="runtime 'litert' needs"):
+        load("plain15", runtime="litert")
+
+
 def test_onnx_deblurrer_threads_set_the_session() -> None:
-    one = load("default", threads=1)
+    one = load("default", runtime="onnx", threads=1)
     assert one._session.get_session_options().intra_op_num_threads == 1  # type: ignore[attr-defined]
     with pytest.raises(ValueError, match="threads must be >= 0"):
         load("default", threads=-1)
+
+
+def test_litert_deblurrer_keeps_one_interpreter_per_shape() -> None:
+    restore = load("default", runtime="litert", threads=1)
+    assert isinstance(restore, LiteRtDeblurrer) and restore.threads == 1
+    rng = np.random.default_rng(0)
+    for width in (64, 72, 80, 88, 96, 64):
+        restore.predict_batch(rng.random((1, 32, width, 2), dtype=np.float32))
+    kept = list(restore._by_shape)
+    assert len(kept) == LiteRtDeblurrer.SHAPES_KEPT and kept[-1] == (1, 32, 64, 2)
+
+
+def test_litert_deblurrer_rejects_bad_file(tmp_path: Path) -> None:
+    path = tmp_path / "bad.tflite"
+    path.write_bytes(b"not a flatbuffer")
+    with pytest.raises(ValueError, match="bad.tflite: not a loadable TFLite model"):
+        load(path)
 
 
 # --- Full frames: local restoration, pass-through, plates in frames ------------------
