@@ -32,6 +32,7 @@ high as oracle Wiener.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -129,24 +130,14 @@ def estimate_linear_psf(
         raise ValueError(f"taper must be in [0, 1], got {taper}")
     gray = to_gray(image).astype(np.float64)
     gray = gray - gray.mean()
-    window = np.outer(*(windows.tukey(n, taper) for n in gray.shape))
-    # zero-pad past the longest blur so the cepstral peak does not wrap around
-    shape = tuple(
-        fft.next_fast_len(max(_MIN_FFT, n + int(math.ceil(max_length)) + 1), real=True)
-        for n in gray.shape
-    )
-    spectrum = np.abs(fft.rfft2(gray * window, s=shape))
-    cepstrum = fft.fftshift(fft.irfft2(np.log(spectrum + 1e-3), s=shape))
-    yy, xx = np.indices(cepstrum.shape)
-    yy -= shape[0] // 2
-    xx -= shape[1] // 2
-    radius = np.hypot(xx, yy)
-    cepstrum *= 1.0 - np.exp(-((radius / _LIFTER) ** 2))
+    grid = _grid(gray.shape, taper, min_length, max_length)
+    spectrum = np.abs(fft.rfft2(gray * grid.window, s=grid.shape))
+    cepstrum = fft.fftshift(fft.irfft2(np.log(spectrum + 1e-3), s=grid.shape))
+    cepstrum *= grid.lifter
     # the blur's valley is several pixels wide; plate texture leaves one-pixel spikes
     if smooth > 0:
         cepstrum = ndimage.gaussian_filter(cepstrum, smooth, mode="wrap")
-    half_plane = (yy > 0) | ((yy == 0) & (xx > 0))
-    mask = (radius >= min_length) & (radius <= max_length) & half_plane
+    mask, yy, xx = grid.mask, grid.yy, grid.xx
     index = int(np.argmin(np.where(mask, cepstrum, np.inf)))
     row, col = np.unravel_index(index, cepstrum.shape)
     dy = yy[row, col] + _vertex(cepstrum[row - 1 : row + 2, col])
@@ -160,6 +151,42 @@ def estimate_linear_psf(
         psf=linear_psf(length, angle),
         strength=_strength(cepstrum[mask], float(cepstrum[row, col])),
     )
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """What :func:`estimate_linear_psf` computes from the image size alone."""
+
+    shape: tuple[int, int]  # zero-padded FFT size
+    window: np.ndarray  # Tukey window of the image's size
+    lifter: np.ndarray  # 1 - exp(-(r / _LIFTER)^2) on the centred cepstrum
+    mask: np.ndarray  # searched half-plane annulus min_length <= r <= max_length
+    yy: np.ndarray  # offsets from the centre (rows)
+    xx: np.ndarray  # offsets from the centre (columns)
+
+
+@functools.lru_cache(maxsize=16)
+def _grid(
+    size: tuple[int, ...], taper: float, min_length: float, max_length: float
+) -> _Grid:
+    """The window, lifter and search mask for images of `size` (cached: a folder of
+    plates or a frame's tiles repeat a few sizes, and these cost a third of a call)."""
+    window = np.outer(*(windows.tukey(n, taper) for n in size))
+    # zero-pad past the longest blur so the cepstral peak does not wrap around
+    shape = tuple(
+        fft.next_fast_len(max(_MIN_FFT, n + int(math.ceil(max_length)) + 1), real=True)
+        for n in size
+    )
+    yy, xx = np.indices(shape)
+    yy -= shape[0] // 2
+    xx -= shape[1] // 2
+    radius = np.hypot(xx, yy)
+    half_plane = (yy > 0) | ((yy == 0) & (xx > 0))
+    mask = (radius >= min_length) & (radius <= max_length) & half_plane
+    lifter = 1.0 - np.exp(-((radius / _LIFTER) ** 2))
+    for array in (window, lifter, mask, yy, xx):
+        array.flags.writeable = False
+    return _Grid((shape[0], shape[1]), window, lifter, mask, yy, xx)
 
 
 def _strength(searched: np.ndarray, valley: float) -> float:

@@ -9,6 +9,8 @@ taper that cost ~5 ms per 240x60 luminance plate (``benchmarks/perf.py``).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numpy.typing import NDArray
 from scipy import fft
@@ -61,8 +63,15 @@ def _taper(
     width: int,
 ) -> Plane:  # fmt: skip
     blurred = fft.irfft2(spectrum * transfer, s=plane.shape)
-    weight = np.outer(_ramp(plane.shape[0], width), _ramp(plane.shape[1], width))
+    weight = _taper_weight(plane.shape, width)
     return weight * plane + (1.0 - weight) * blurred
+
+
+@functools.lru_cache(maxsize=16)
+def _taper_weight(shape: tuple[int, ...], width: int) -> NDArray[np.float64]:
+    weight = np.outer(_ramp(shape[0], width), _ramp(shape[1], width))
+    weight.flags.writeable = False
+    return weight
 
 
 def edge_taper(padded: Plane, psf: PSF, *, width: int) -> Plane:
@@ -135,8 +144,11 @@ def wiener_hunt(plane: Plane, psf: PSF, *, balance: float, taper: int) -> Plane:
     return fft.irfft2(gain * spectrum, s=shape)[:height, :width]
 
 
+@functools.lru_cache(maxsize=16)
 def _laplacian2(shape: tuple[int, int]) -> NDArray[np.float64]:
-    """``|L|^2`` of the 5-point Laplacian on the ``rfft2`` grid of `shape`."""
+    """``|L|^2`` of the 5-point Laplacian on the ``rfft2`` grid of `shape` (cached)."""
     wy = 2.0 * np.pi * np.arange(shape[0]) / shape[0]
     wx = 2.0 * np.pi * np.arange(shape[1] // 2 + 1) / shape[1]
-    return (4.0 - 2.0 * np.cos(wy)[:, None] - 2.0 * np.cos(wx)[None, :]) ** 2
+    result = (4.0 - 2.0 * np.cos(wy)[:, None] - 2.0 * np.cos(wx)[None, :]) ** 2
+    result.flags.writeable = False
+    return result
