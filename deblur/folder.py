@@ -11,6 +11,7 @@ import dataclasses
 import logging
 import os
 import time
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ __all__ = [
     "deblur_jobs",
     "deblur_folder",
     "BATCH",
+    "LANES",
 ]
 
 logger = logging.getLogger(__name__)
@@ -151,6 +153,9 @@ BATCH = 16
 """Files read ahead, restored together (plates of one shape share a model call) and
 written behind, per step of :func:`deblur_jobs`."""
 
+LANES = 2
+"""Steps of :func:`deblur_jobs` restored at once (``results/perf.md`` times 1 and 2)."""
+
 
 @dataclass(frozen=True)
 class _Loaded:
@@ -223,6 +228,7 @@ def deblur_jobs(
     *,
     overwrite: bool = False,
     batch: int = BATCH,
+    lanes: int = LANES,
 ) -> Iterator[FileResult]:
     """Restore every job, yielding one :class:`FileResult` per file, in job order.
 
@@ -237,43 +243,71 @@ def deblur_jobs(
         From :func:`plan_jobs`.
     deblurrer : Deblurrer
         Called per image, or through its ``restore_many(images)`` method (model
-        deblurrers have one) for images of one shape.
+        deblurrers have one) for images of one shape. With ``lanes > 1`` it is called
+        from several threads at once (the shipped wrappers are thread-safe).
     overwrite : bool
         Replace existing targets.
     batch : int
-        Files per step. Two threads read the next step's files and write the last
-        step's outputs while this step is restored, so disk and decoding overlap the
+        Files per step. Two threads read the next steps' files and write the last
+        steps' outputs while a step is restored, so disk and decoding overlap the
         model. ``seconds`` of a result is its step's wall time divided by its size.
+    lanes : int
+        Steps restored at once, each in its own thread: one step's blur estimates and
+        guides (NumPy, one core) run while another's model pass runs.
 
     Raises
     ------
     ValueError
-        If `batch` is below 1.
+        If `batch` or `lanes` is below 1.
     """
     if batch < 1:
         raise ValueError(f"batch must be >= 1, got {batch}")
+    if lanes < 1:
+        raise ValueError(f"lanes must be >= 1, got {lanes}")
     steps = [jobs[i : i + batch] for i in range(0, len(jobs), batch)]
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="deblur-io") as pool:
-        reading = (
-            [pool.submit(_read, job, overwrite) for job in steps[0]] if steps else []
+    with (
+        ThreadPoolExecutor(max_workers=2, thread_name_prefix="deblur-io") as io,
+        ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="deblur-lane") as run,
+    ):
+        reading = deque(
+            [io.submit(_read, job, overwrite) for job in step]
+            for step in steps[: lanes + 1]
         )
+        restoring: deque[
+            tuple[list[_Loaded], Future[list[Image | BaseException]], float]
+        ]
+        restoring = deque()
         writing: list[tuple[Future[FileResult] | FileResult, float]] = []
         for number in range(len(steps)):
-            start = time.perf_counter()
-            loaded = [future.result() for future in reading]
-            if number + 1 < len(steps):
-                reading = [
-                    pool.submit(_read, job, overwrite) for job in steps[number + 1]
-                ]
+            loaded = [future.result() for future in reading.popleft()]
+            if number + lanes + 1 < len(steps):
+                ahead = steps[number + lanes + 1]
+                reading.append([io.submit(_read, job, overwrite) for job in ahead])
             images = [item.image for item in loaded if item.image is not None]
-            restored = iter(_restore_all(deblurrer, images))
-            yield from _finished(writing)
-            seconds = (time.perf_counter() - start) / len(loaded)
-            writing = [
-                (item.result or pool.submit(_write, item, next(restored)), seconds)
-                for item in loaded
-            ]
+            started = time.perf_counter()
+            restoring.append(
+                (loaded, run.submit(_restore_all, deblurrer, images), started)
+            )
+            while restoring and (len(restoring) >= lanes or number + 1 == len(steps)):
+                yield from _finished(writing)
+                writing = _write_step(io, *restoring.popleft())
         yield from _finished(writing)
+
+
+def _write_step(
+    io: ThreadPoolExecutor,
+    loaded: list[_Loaded],
+    restoring: Future[list[Image | BaseException]],
+    started: float,
+) -> list[tuple[Future[FileResult] | FileResult, float]]:
+    """Wait for a step's restorations and submit its writes (its skips and failures
+    are already results)."""
+    restored = iter(restoring.result())
+    seconds = (time.perf_counter() - started) / len(loaded)
+    return [
+        (item.result or io.submit(_write, item, next(restored)), seconds)
+        for item in loaded
+    ]
 
 
 def _finished(
