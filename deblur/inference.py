@@ -23,6 +23,7 @@ import re
 import threading
 import zipfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +66,10 @@ MIN_SIDE = 16
 
 GUIDE_BALANCE = 0.01
 """Wiener balance of a guided model's guide (the ``blind_wiener`` default)."""
+
+FRAME_LANES = 2
+"""Threads that measure a frame's tiles, and batches of tiles restored at once: one
+batch's guides (NumPy) run while another's model pass runs."""
 
 GUIDE_MAX_LENGTH = 40.0
 """Longest blur (px) the guide's estimate searches (the ``blind_wiener`` default)."""
@@ -173,12 +178,15 @@ class ModelDeblurrer:
         from deblur.estimate import estimate_linear_psf
 
         tiles = image_tiles(planes.shape[0], planes.shape[1], self.tile)
-        found = {}
-        for t in tiles:
+
+        def measure(t: Tile) -> tuple[PsfEstimate, float]:
             region = planes[t.top : t.top + t.height, t.left : t.left + t.width]
             estimate = estimate_linear_psf(region, max_length=GUIDE_MAX_LENGTH)
-            weight = region_weight(region, estimate, self.tile.pass_through)
-            found[t.top, t.left] = (estimate, weight)
+            return estimate, region_weight(region, estimate, self.tile.pass_through)
+
+        with ThreadPoolExecutor(max_workers=FRAME_LANES) as pool:
+            measured = list(pool.map(measure, tiles))
+        found = {(t.top, t.left): m for t, m in zip(tiles, measured, strict=True)}
         weights = pooled_weights(tiles, found)
 
         def restore(
@@ -189,7 +197,7 @@ class ModelDeblurrer:
                 batch, [found[k][0] for k in keys], np.array([weights[k] for k in keys])
             )
 
-        return predict_tiles(restore, planes, cfg=self.tile)
+        return predict_tiles(restore, planes, cfg=self.tile, lanes=FRAME_LANES)
 
     def restore_regions(
         self,

@@ -13,6 +13,7 @@ an explicit reference mode and is slow by design.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -238,20 +239,26 @@ def predict_tiles(
     image: Image,
     *,
     cfg: TileConfig,
+    lanes: int = 1,
 ) -> Image:
     """Run `fn` on the tiles of :func:`image_tiles` (always tiled) and blend them.
 
     As :func:`predict_tiled` without its one-pass shortcut, except that `fn` also
-    receives the :class:`Tile` objects of the batch (for per-tile state).
+    receives the :class:`Tile` objects of the batch (for per-tile state). With
+    ``lanes > 1``, that many batches run at once in threads (`fn` must be
+    thread-safe); they are blended in order, so the result does not change.
     """
     check_image(image, channels=None)
+    if lanes < 1:
+        raise ValueError(f"lanes must be >= 1, got {lanes}")
     hwc = _as_hwc(image)
     height, width = hwc.shape[:2]
     tiles = image_tiles(height, width, cfg)
     total = np.zeros(hwc.shape, np.float64)
     weight = np.zeros((height, width), np.float64)
-    for first in range(0, len(tiles), cfg.batch):
-        chunk = tiles[first : first + cfg.batch]
+    chunks = [tiles[i : i + cfg.batch] for i in range(0, len(tiles), cfg.batch)]
+
+    def run(chunk: list[Tile]) -> tuple[list[Tile], NDArray[np.float32]]:
         batch = np.stack(
             [hwc[t.top : t.top + t.height, t.left : t.left + t.width] for t in chunk]
         )
@@ -260,12 +267,17 @@ def predict_tiles(
             raise ValueError(
                 f"fn must return the batch shape {batch.shape}, got {predicted.shape}"
             )
-        for t, pred in zip(chunk, predicted, strict=True):
-            w = tile_window(t, overlap=cfg.overlap)
-            rows = slice(t.top, t.top + t.height)
-            cols = slice(t.left, t.left + t.width)
-            total[rows, cols] += w[..., None] * pred
-            weight[rows, cols] += w
+        return chunk, predicted
+
+    with ThreadPoolExecutor(max_workers=lanes) as pool:
+        done = pool.map(run, chunks) if lanes > 1 else map(run, chunks)
+        for chunk, predicted in done:
+            for t, pred in zip(chunk, predicted, strict=True):
+                w = tile_window(t, overlap=cfg.overlap)
+                rows = slice(t.top, t.top + t.height)
+                cols = slice(t.left, t.left + t.width)
+                total[rows, cols] += w[..., None] * pred
+                weight[rows, cols] += w
     out = (total / weight[..., None]).astype(np.float32)
     return out[..., 0] if image.ndim == 2 else out
 

@@ -251,3 +251,18 @@ def test_predict_tiles_passes_each_batch_its_tiles_and_equals_predict_tiled() ->
     assert seen == [(t.top, t.left) for t in image_tiles(50, 70, cfg)]
     np.testing.assert_allclose(out, predict_tiled(lambda b: b * 0.5, image, cfg=cfg))
     np.testing.assert_allclose(out, image * 0.5, atol=1e-6)
+
+
+def test_predict_tiles_in_lanes_gives_the_same_image() -> None:
+    from deblur.tiling import predict_tiles
+
+    cfg = TileConfig(tile=32, overlap=8, batch=2, max_pixels=0)
+    image = np.random.default_rng(2).random((70, 90, 3), dtype=np.float32)
+
+    def fn(batch: np.ndarray, chunk: list) -> np.ndarray:
+        return np.sqrt(batch) + 0.01 * len(chunk)
+
+    one = predict_tiles(fn, image, cfg=cfg)
+    np.testing.assert_array_equal(predict_tiles(fn, image, cfg=cfg, lanes=3), one)
+    with pytest.raises(ValueError, match="lanes must be >= 1, got 0"):
+        predict_tiles(fn, image, cfg=cfg, lanes=0)
