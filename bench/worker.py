@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 MODEL_LOADER = "model"
-"""Registry name used to load a ``.keras``/``.onnx`` candidate: ``get_deblurrer(
+"""Registry name used to load a ``.keras``/``.onnx``/``.tflite`` candidate: ``get_deblurrer(
 MODEL_LOADER, path=...)``."""
 
 

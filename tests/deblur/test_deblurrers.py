@@ -26,9 +26,10 @@ def _line_psf(length: int) -> np.ndarray:
 def _build(name: str) -> Deblurrer:
     """Build each entry once per session (the shipped models load in seconds).
 
-    ``default`` runs the shipped ONNX file through onnxruntime (what ``load``
-    picks), ``default[keras]`` the same weights through Keras, ``model`` a model
-    file given by path, ``plain15`` the shipped 2017 CNN through Keras.
+    ``default`` runs the shipped TFLite file through LiteRT (what ``load``
+    picks), ``default[keras]`` the same weights through Keras, ``model`` the shipped
+    ONNX file given by path (onnxruntime), ``plain15`` the shipped 2017 CNN through
+    Keras.
     """
     from deblur.inference import _weights_dir, load
 
@@ -196,11 +197,13 @@ def test_edge_taper_keeps_interior_and_matches_blur_at_border() -> None:
     np.testing.assert_allclose(out[0], wrapped[0])
 
 
-def test_default_onnx_and_keras_agree(tiny_plate: np.ndarray) -> None:
+def test_default_litert_onnx_and_keras_agree(tiny_plate: np.ndarray) -> None:
     image = _blur(tiny_plate, _line_psf(7))
-    assert type(_build("default")).__name__ == "OnnxDeblurrer"  # what load() picks
-    onnx, keras = _build("default")(image), _build("default[keras]")(image)
-    np.testing.assert_allclose(onnx, keras, atol=1e-4)
+    assert type(_build("default")).__name__ == "LiteRtDeblurrer"  # what load() picks
+    assert type(_build("model")).__name__ == "OnnxDeblurrer"
+    keras = _build("default[keras]")(image)
+    np.testing.assert_allclose(_build("default")(image), keras, atol=1e-4)
+    np.testing.assert_allclose(_build("model")(image), keras, atol=1e-4)
 
 
 def test_default_makes_blurred_plates_read_better_with_tesseract(
