@@ -126,3 +126,20 @@ def test_export_onnx_of_a_guided_model_matches_keras(tmp_path: Path) -> None:
     assert restored.guided and restored.channels == 1  # type: ignore[attr-defined]
     image = np.random.default_rng(3).random((32, 96), dtype=np.float32)
     np.testing.assert_allclose(restored(image), KerasDeblurrer(model)(image), atol=1e-4)
+
+
+def test_large_batches_run_in_calls_of_call_pixels(
+    tflite_path: Path, tiny_model: keras.Model
+) -> None:
+    from deblur.inference import CALL_PIXELS
+
+    side = 160  # two images per call, then one
+    assert CALL_PIXELS // (side * side) == 2
+    batch = np.random.default_rng(4).random((3, side, side, 1), dtype=np.float32)
+    restored = load(tflite_path)
+    calls = []
+    run = restored._run  # type: ignore[attr-defined]
+    restored._run = lambda b: calls.append(len(b)) or run(b)  # type: ignore[attr-defined]
+    out = restored.predict_batch(batch)  # type: ignore[attr-defined]
+    assert calls == [2, 1]
+    np.testing.assert_allclose(out, np.asarray(tiny_model(batch)), atol=1e-4)
