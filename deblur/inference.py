@@ -348,11 +348,12 @@ class ModelDeblurrer:
         """`image` with its restored planes put back (colour, alpha), clipped."""
         if image.ndim == 3 and image.shape[2] >= 3 and self.channels == 1:
             colour = image[..., :3]
-            luma = to_gray(colour)[..., None]
-            restored = colour + (np.clip(restored, 0.0, 1.0) - luma)
+            change = np.clip(restored, 0.0, 1.0) - to_gray(colour)[..., None]
+            restored = colour + change
         elif (image.ndim == 2 or image.shape[2] == 1) and self.channels == 3:
             restored = to_gray(restored)[..., None]
-        out = np.clip(restored, 0.0, 1.0).astype(np.float32)
+        out = np.asarray(restored, dtype=np.float32)
+        out = np.clip(out, 0.0, 1.0, out=out if out is not image else None)
         if image.ndim == 2:
             return out[..., 0]
         if image.shape[2] == 4:

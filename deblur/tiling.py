@@ -254,7 +254,7 @@ def predict_tiles(
     hwc = _as_hwc(image)
     height, width = hwc.shape[:2]
     tiles = image_tiles(height, width, cfg)
-    total = np.zeros(hwc.shape, np.float64)
+    total = np.zeros(hwc.shape, np.float64)  # float64: an identity fn is exact
     weight = np.zeros((height, width), np.float64)
     chunks = [tiles[i : i + cfg.batch] for i in range(0, len(tiles), cfg.batch)]
 
@@ -278,7 +278,8 @@ def predict_tiles(
                 cols = slice(t.left, t.left + t.width)
                 total[rows, cols] += w[..., None] * pred
                 weight[rows, cols] += w
-    out = (total / weight[..., None]).astype(np.float32)
+    out = np.empty(hwc.shape, np.float32)
+    np.divide(total, weight[..., None], out=out, casting="same_kind")
     return out[..., 0] if image.ndim == 2 else out
 
 
