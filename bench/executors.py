@@ -7,7 +7,7 @@ caller stores the rows. Each worker builds its :class:`~bench.worker.WorkerState
 - :func:`run_local`: in this process, one chunk after the other.
 - :func:`run_pool`: a ``spawn`` process pool whose workers (and their tesseract
   processes) die with this process, even by ``kill -9``
-  (:func:`bench.lifetime.process_pool`: ``PR_SET_PDEATHSIG`` and a watchdog thread).
+  (:func:`deblur.lifetime.process_pool`: ``PR_SET_PDEATHSIG`` and a watchdog thread).
 - :func:`run_dask`: tasks on a Dask distributed cluster; rows still come back here,
   so resume works the same way.
 """
@@ -21,8 +21,8 @@ from pathlib import Path
 
 from bench.chunk import ChunkResult, run_chunk
 from bench.config import BenchConfig
-from bench.lifetime import process_pool
 from bench.worker import WorkerSettings, current_worker, init_worker, worker_for
+from deblur.lifetime import process_pool
 
 __all__ = [
     "chunked",

@@ -20,9 +20,9 @@ from numpy.typing import NDArray
 from PIL import Image as PILImage
 
 from bench.config import OcrConfig
-from bench.lifetime import kill_with_parent
 from bench.textline import crop_text_region
 from deblur.io import to_gray, to_uint8
+from deblur.lifetime import kill_with_parent
 from deblur.text import PLATE_ALPHABET, normalize_plate_text
 from deblur.types import Image, check_image
 
@@ -217,7 +217,7 @@ class TesseractOcr:
 
 
 def _tesseract_dies_with_parent(module: Any) -> None:  # Any: the pytesseract module
-    """Start every tesseract process with :func:`bench.lifetime.kill_with_parent`.
+    """Start every tesseract process with :func:`deblur.lifetime.kill_with_parent`.
 
     pytesseract starts tesseract with ``Popen(args, **subprocess_args())`` and takes
     no ``Popen`` options, so its ``subprocess_args`` is wrapped (once per process) to

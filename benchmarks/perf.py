@@ -5,8 +5,11 @@ Rows (medians over repeats, wall clock, after one warm-up call):
 * the machine's convolution throughput (a 3x3 Conv2D, 64 -> 64 channels, 256 x 256),
   which turns a model's multiply-adds into a speed floor;
 * the default U-Net on a 240 x 60 RGB plate through :func:`deblur.load` (the shipped
-  ONNX export through onnxruntime) and through ``runtime="keras"`` (TensorFlow), against
-  that floor, with its blind Wiener guide timed alone on the luminance it runs on;
+  TFLite export through LiteRT), ``runtime="onnx"`` (onnxruntime) and
+  ``runtime="keras"`` (TensorFlow), against that floor, with its blind Wiener guide
+  timed alone on the luminance it runs on;
+* the shipped ``fast`` model (width 8): a plate, the blurred 4000 x 3000 photo and the
+  folder of plates;
 * ``plain15`` (the 2017 network) as one full-image pass;
 * ``plain15`` with the 2017 stride-1 40x20 seed tiling: a fraction of the tiles is timed
   (stride 4) and extrapolated linearly to the 8,000 tiles of a 240 x 60 plate;
@@ -15,7 +18,8 @@ Rows (medians over repeats, wall clock, after one warm-up call):
 * a 1000 x 750 street frame: how much a sharp one changes (and the tile steps), and
   the time for it sharp and blurred;
 * plates/s over a folder of plates (read, restore, write) with ``deblur_jobs`` in
-  steps of 16 and one plate at a time.
+  steps of 16 two at a time (lanes), one at a time, and one plate at a time, and in
+  two worker processes (what `deblur run` does for 256 files or more).
 
 Usage: ``nice python benchmarks/perf.py [--plates 1000] [--repeats 30] [--out results/perf.md]``
 """
@@ -41,6 +45,7 @@ import typer
 from PIL import Image as PILImage
 
 PLATE = (60, 240)
+WORKERS = 2  # worker processes of the folder rows that use them (one per core here)
 TARGET_MS = 30.0
 
 
@@ -82,6 +87,9 @@ def _deblurrers() -> dict[str, tuple[object, bool]]:
     default_keras = (
         (load("default", runtime="keras"), True) if "default" in shipped else default
     )
+    default_onnx = (
+        (load("default", runtime="onnx"), True) if "default" in shipped else default
+    )
     plain = (
         (load("plain15"), True)
         if "plain15" in shipped
@@ -93,7 +101,21 @@ def _deblurrers() -> dict[str, tuple[object, bool]]:
             False,
         )
     )
-    return {"default": default, "default_keras": default_keras, "plain15": plain}
+    fast = (load("fast"), True) if "fast" in shipped else (None, False)
+    return {
+        "default": default,
+        "default_keras": default_keras,
+        "default_onnx": default_onnx,
+        "fast": fast,
+        "plain15": plain,
+    }
+
+
+def load_keras_fast() -> object:
+    """The shipped ``fast`` weights through Keras (for their multiply-adds)."""
+    from deblur.inference import load
+
+    return load("fast", runtime="keras")
 
 
 def _macs_per_pixel(deblurrer: object) -> float:
@@ -129,8 +151,9 @@ _PHOTO = """
 import json, resource, sys, time
 import numpy as np
 from deblur.inference import load, shipped_weights
-if "default" in shipped_weights():
-    d = load("default")
+name = sys.argv[2]
+if name in shipped_weights():
+    d = load(name)
 else:  # TensorFlow is imported only here: the shipped ONNX path does not need it
     from deblur.config import ModelConfig
     from deblur.inference import KerasDeblurrer
@@ -151,7 +174,7 @@ PHOTOS = ("noise", "sharp", "blurred")
 (:func:`deblur.synth.frames.make_frame`) as shot, and the same frame blurred 15 px."""
 
 
-def photo_run(kind: str) -> dict[str, float]:
+def photo_run(kind: str, model: str = "default") -> dict[str, float]:
     """Restore a 4000 x 3000 RGB photo in a fresh process; time and peak RSS.
 
     The photo is made by another process and loaded from a ``.npy`` file, so the peak
@@ -164,7 +187,7 @@ def photo_run(kind: str) -> dict[str, float]:
             [sys.executable, "-c", _MAKE_PHOTO, kind, path], check=True, env=env
         )
         done = subprocess.run(
-            [sys.executable, "-c", _PHOTO, path],
+            [sys.executable, "-c", _PHOTO, path, model],
             capture_output=True,
             text=True,
             check=True,
@@ -204,14 +227,23 @@ def frame_run(deblurrer: object) -> dict[str, float]:
     }
 
 
-def folder_run(deblurrer: object, count: int, batch: int) -> float:
+def folder_run(
+    deblurrer: object, count: int, batch: int, lanes: int, *, workers: int = 1
+) -> float:
     """Plates per second over a folder of `count` 240 x 60 RGB PNGs (read+restore+write).
 
     The plates are the 17 px straight-blurred plate with fresh noise each, so every one
     goes through the network: random pixels would be passed through by the
     do-no-harm rule (``TileConfig.plate_pass_through``) and time nothing but I/O.
+    With ``workers > 1`` `deblurrer` is a shipped model's name, loaded with one thread
+    in each of that many worker processes (:func:`deblur.folder.
+    deblur_jobs_in_processes`, what ``deblur run`` does for 256 files or more); their
+    start-up is timed too.
     """
-    from deblur.folder import deblur_jobs, plan_jobs
+    import functools
+
+    from deblur.folder import deblur_jobs, deblur_jobs_in_processes, plan_jobs
+    from deblur.inference import load
     from deblur.io import to_uint8
 
     rng = np.random.default_rng(0)
@@ -225,7 +257,12 @@ def folder_run(deblurrer: object, count: int, batch: int) -> float:
             PILImage.fromarray(pixels).save(src / f"plate{i:04d}.png")
         start = time.perf_counter()
         jobs = plan_jobs(src, dst)
-        results = list(deblur_jobs(jobs, deblurrer, batch=batch))  # type: ignore[arg-type]
+        if workers > 1:
+            make = functools.partial(load, deblurrer, threads=1)
+            done = deblur_jobs_in_processes(jobs, make, workers=workers, batch=batch)
+        else:
+            done = deblur_jobs(jobs, deblurrer, batch=batch, lanes=lanes)  # type: ignore[arg-type]
+        results = list(done)
         seconds = time.perf_counter() - start
         assert all(r.status == "written" for r in results), "folder run failed"
     return count / seconds
@@ -255,11 +292,13 @@ def main(
     models = _deblurrers()
     default, default_shipped = models["default"]
     default_keras, _ = models["default_keras"]
+    default_onnx, _ = models["default_onnx"]
     plain, plain_shipped = models["plain15"]
     plate = _blurred_plate()
 
     default_ms = _median_ms(lambda: default(plate), repeats)  # type: ignore[operator]
     keras_ms = _median_ms(lambda: default_keras(plate), repeats)  # type: ignore[operator]
+    onnx_ms = _median_ms(lambda: default_onnx(plate), repeats)  # type: ignore[operator]
     from deblur import get_deblurrer
     from deblur.io import to_gray
 
@@ -283,12 +322,26 @@ def main(
     )
     seed_ms = seed_fraction_ms * all_tiles / timed_tiles
 
-    from deblur.folder import BATCH
+    from deblur.folder import BATCH, LANES
 
     photos = {kind: photo_run(kind) for kind in PHOTOS}
+    fast, fast_shipped = models["fast"]
+    fast_rows = {}
+    if fast is not None:
+        fast_rows = {
+            "fast_ms": _median_ms(lambda: fast(plate), repeats),  # type: ignore[operator]
+            "fast_macs_per_px": _macs_per_pixel(load_keras_fast()),
+            "fast_plates_per_s": folder_run(fast, plates, BATCH, LANES),
+            "fast_plates_per_s_processes": folder_run(
+                "fast", plates, BATCH, 1, workers=WORKERS
+            ),
+            **{f"fast_photo_{m}": v for m, v in photo_run("blurred", "fast").items()},
+        }
     frame = frame_run(default)
-    plates_per_s = folder_run(default, plates, BATCH)
-    plates_per_s_single = folder_run(default, plates, 1)
+    plates_per_s_processes = folder_run("default", plates, BATCH, 1, workers=WORKERS)
+    plates_per_s = folder_run(default, plates, BATCH, LANES)
+    plates_per_s_one_lane = folder_run(default, plates, BATCH, 1)
+    plates_per_s_single = folder_run(default, plates, 1, 1)
     load_after = os.getloadavg()
 
     rows = {
@@ -296,6 +349,7 @@ def main(
         "default_ms": default_ms,
         "default_runtime": type(default).__name__,
         "default_keras_ms": keras_ms,
+        "default_onnx_ms": onnx_ms,
         "guide_ms": guide_ms,
         "default_macs_per_px": default_macs,
         "default_floor_ms": floor_ms,
@@ -308,9 +362,14 @@ def main(
         "seed_tiles_total": all_tiles,
         **{f"photo_{k}_{m}": v for k, p in photos.items() for m, v in p.items()},
         **frame,
+        **fast_rows,
         "plates_per_s": plates_per_s,
+        "plates_per_s_processes": plates_per_s_processes,
+        "workers": WORKERS,
+        "plates_per_s_one_lane": plates_per_s_one_lane,
         "plates_per_s_single": plates_per_s_single,
         "batch": BATCH,
+        "lanes": LANES,
         "photo_floor_s": default_macs * 3000 * 4000 / (gmacs * 1e9),
         "plates": plates,
         "load_before": load_before,
@@ -334,6 +393,35 @@ def _photo_rows(r: dict) -> str:
             f"{r[f'photo_{kind}_change']:.2f} grey levels |\n"
         )
     return "".join(rows)
+
+
+def _fast_rows(r: dict) -> str:
+    """Rows of the shipped ``fast`` model (none when it is not shipped)."""
+    if "fast_ms" not in r:
+        return ""
+    floor_ms = r["default_floor_ms"] * r["fast_macs_per_px"] / r["default_macs_per_px"]
+    rss = r["fast_photo_peak_rss_mib"]
+    return (
+        f'| `fast` (width 8, shipped weights), `load("fast")` | 240x60 RGB plate (17 px '
+        f"blur) | **{r['fast_ms']:.1f} ms** | {floor_ms:.1f} ms "
+        f"({r['fast_macs_per_px']:,.0f} MACs/px) | the default takes "
+        f"{r['default_ms'] / r['fast_ms']:.1f}x as long |\n"
+        f"| `fast`, region by region | 4000x3000 RGB photo: the same frame blurred 15 px "
+        f"| **{r['fast_photo_seconds']:.1f} s** | "
+        f"{r['photo_floor_s'] * r['fast_macs_per_px'] / r['default_macs_per_px']:.1f} s "
+        f"| target 6 s; peak RSS {rss:.0f} MiB "
+        f"({'under' if rss < 2048 else 'OVER'} 2 GiB); the default takes "
+        f"{r['photo_blurred_seconds'] / r['fast_photo_seconds']:.1f}x as long |\n"
+        f"| `fast`, `deblur run` on a folder: {r['workers']} worker processes "
+        f"(`deblur_jobs_in_processes`, start-up included) | {r['plates']} plates 240x60 "
+        f"| **{r['fast_plates_per_s_processes']:.1f} plates/s** | "
+        f"{1000 / floor_ms:.0f} plates/s | target 150 plates/s; "
+        f"{r['fast_plates_per_s_processes'] / r['plates_per_s_processes']:.1f}x the "
+        "default's rate |\n"
+        f"| `fast`, in one process: `deblur_jobs` in steps of {r['batch']}, "
+        f"{r['lanes']} steps at once | {r['plates']} plates 240x60 | "
+        f"{r['fast_plates_per_s']:.1f} plates/s | | |\n"
+    )
 
 
 def _blurred_plate() -> np.ndarray:
@@ -371,14 +459,17 @@ Convolution throughput of this machine (3x3 Conv2D 64->64 on 256x256):
 |---|---|---|---|---|
 | default U-Net ({weights(default_shipped)}), `load("default")` = `{r["default_runtime"]}` | 240x60 RGB plate (17 px blur) | **{r["default_ms"]:.1f} ms** | {r["default_floor_ms"]:.1f} ms ({r["default_macs_per_px"]:,.0f} MACs/px x 240x64) | {verdict} the {TARGET_MS:.0f} ms target |
 | of which the blind Wiener guide (on the luminance; FFTs, no network) | 240x60 luminance | {r["guide_ms"]:.1f} ms | | network and colour ~{r["default_ms"] - r["guide_ms"]:.1f} ms |
-| the same model through TensorFlow, `load("default", runtime="keras")` | 240x60 RGB plate | {r["default_keras_ms"]:.1f} ms | | onnxruntime is {r["default_keras_ms"] / r["default_ms"]:.1f}x faster |
+| the same model through onnxruntime, `load("default", runtime="onnx")` | 240x60 RGB plate | {r["default_onnx_ms"]:.1f} ms | | `{r["default_runtime"]}` is {r["default_onnx_ms"] / r["default_ms"]:.2f}x as fast |
+| the same model through TensorFlow, `load("default", runtime="keras")` | 240x60 RGB plate | {r["default_keras_ms"]:.1f} ms | | `{r["default_runtime"]}` is {r["default_keras_ms"] / r["default_ms"]:.1f}x as fast |
 | `blind_wiener` candidate (3 colour planes) | 240x60 RGB plate | {r["blind_wiener_ms"]:.1f} ms | | |
 | plain15 (2017 net, {weights(plain_shipped)}), one pass | 240x60 RGB plate | {r["plain15_ms"]:.0f} ms | {r["plain15_floor_ms"]:.0f} ms ({r["plain15_macs_per_px"]:,.0f} MACs/px) | default is {r["plain15_ms"] / r["default_ms"]:.0f}x faster |
 | plain15 + 2017 stride-1 seed tiling | 240x60 RGB plate | {r["seed_ms_extrapolated"] / 1000:.0f} s (extrapolated) | | default is {r["seed_ms_extrapolated"] / r["default_ms"]:,.0f}x faster |
 {_photo_rows(r)}| default U-Net, frame region by region | 1000x750 street frame, sharp | {r["frame_sharp_ms"] / 1000:.2f} s | | changed by {r["frame_change"]:.2f} grey levels on average (target <= 1.5), largest step between neighbouring 256 px tiles {r["frame_steps"]:.2f} (target <= 0.5) |
 | the same frame blurred 15 px | 1000x750 street frame | {r["frame_blurred_ms"] / 1000:.2f} s | | |
-| default U-Net, `deblur_jobs` in steps of {r["batch"]} (read ahead, one model call per step, write behind) | {r["plates"]} plates 240x60 | **{r["plates_per_s"]:.1f} plates/s** | {1000 / r["default_floor_ms"]:.0f} plates/s | {1000 / r["plates_per_s"]:.1f} ms/plate end to end, {r["default_floor_ms"] * r["plates_per_s"] / 1000:.2f} of the floor's rate; target 150 plates/s |
-| the same, one plate at a time (`batch=1`, as before 2026-12-01) | {r["plates"]} plates 240x60 | {r["plates_per_s_single"]:.1f} plates/s | | steps of {r["batch"]} are {r["plates_per_s"] / r["plates_per_s_single"]:.2f}x as fast |
+{_fast_rows(r)}| default U-Net, `deblur run` on a folder: {r["workers"]} worker processes (start-up included) | {r["plates"]} plates 240x60 | **{r["plates_per_s_processes"]:.1f} plates/s** | | target 150 plates/s |
+| default U-Net, in one process: `deblur_jobs` in steps of {r["batch"]}, {r["lanes"]} steps at once (read ahead, one model call per step, write behind) | {r["plates"]} plates 240x60 | {r["plates_per_s"]:.1f} plates/s | {1000 / r["default_floor_ms"]:.0f} plates/s | {1000 / r["plates_per_s"]:.1f} ms/plate end to end, {r["default_floor_ms"] * r["plates_per_s"] / 1000:.2f} of the floor's rate; target 150 plates/s |
+| the same, one step at a time (`lanes=1`) | {r["plates"]} plates 240x60 | {r["plates_per_s_one_lane"]:.1f} plates/s | | {r["lanes"]} lanes are {r["plates_per_s"] / r["plates_per_s_one_lane"]:.2f}x as fast |
+| the same, one plate at a time (`batch=1, lanes=1`, as before 2026-12-01) | {r["plates"]} plates 240x60 | {r["plates_per_s_single"]:.1f} plates/s | | steps of {r["batch"]} in {r["lanes"]} lanes are {r["plates_per_s"] / r["plates_per_s_single"]:.2f}x as fast |
 
 Notes
 
@@ -386,7 +477,7 @@ Notes
   plate were run (stride 4, including the per-tile PIL blends) and the time was scaled
   linearly by {r["seed_tiles_total"] / r["seed_tiles_timed"]:.0f}.
 - Photos run in a fresh subprocess each; peak RSS (`ru_maxrss`) includes the runtime
-  itself (onnxruntime for the shipped model; TensorFlow is not imported). Frames are
+  itself (LiteRT for the shipped models; TensorFlow is not imported). Frames are
   restored region by region (256 px tiles): each tile gets its own blur estimate and
   guide, and tiles without measurable motion blur skip the model. Uniform noise and the
   sharp frame are mostly such tiles; the blurred frame is the worst case, where every
@@ -395,7 +486,10 @@ Notes
   in the same run): compare runs by the ratio to the floor, not by the times. Quiet on
   2026-11-30 (178.6 GMAC/s): a plate took 14.7 ms (7.7x its 1.9 ms floor), a folder
   ran at 52.7 plates/s (0.10 of the floor's 526 plates/s), the 4000x3000 noise photo
-  took 18.9 s (one guide per frame then; 12.6x its 1.5 s floor).
+  took 18.9 s (one guide per frame then; 12.6x its 1.5 s floor). Quiet on 2026-12-01
+  before LiteRT, the fast model, lanes and the cheaper I/O (100.2 GMAC/s): a plate
+  took 19.2 ms through onnxruntime, a folder ran at 46.9 plates/s, the blurred
+  4000x3000 frame took 22.3 s.
 - "random init" rows time the architecture only (speed does not depend on the weights);
   rerun once `deblur/weights/*.keras` exist to time `load()` on the shipped files.
 """

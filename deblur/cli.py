@@ -12,6 +12,7 @@ start-up lines, which are hidden otherwise. New commands wrap their body in
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
@@ -550,6 +551,14 @@ def run_command(
     ] = False,
     tile: Annotated[int, typer.Option(help="Tile side for large images.")] = 256,
     overlap: Annotated[int, typer.Option(help="Tile overlap in pixels.")] = 32,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Worker processes (each loads the model; 0: one per CPU, up to 8, "
+            "for 256 files or more, else 1).",
+        ),
+    ] = 0,
     debug: Debug = False,
 ) -> None:
     """Deblur an image or a folder, keeping names, formats, sizes and modes.
@@ -562,7 +571,12 @@ def run_command(
     listed at the end and the exit code is 1; everything else is still written.
     """
     from deblur.config import TileConfig
-    from deblur.folder import deblur_jobs, plan_jobs
+    from deblur.folder import (
+        auto_workers,
+        deblur_jobs,
+        deblur_jobs_in_processes,
+        plan_jobs,
+    )
     from deblur.inference import load
 
     def body() -> list[str]:
@@ -575,7 +589,16 @@ def run_command(
             typer.echo(f"no images to restore in {source}{hint}")
             return []
         start = time.perf_counter()
-        results = deblur_jobs(jobs, deblurrer, overwrite=overwrite)
+        processes = workers or auto_workers(len(jobs))
+        if processes > 1:
+            make = functools.partial(
+                load, model, tile=cfg, seed_tiling=seed_tiling, threads=1
+            )
+            results = deblur_jobs_in_processes(
+                jobs, make, workers=processes, overwrite=overwrite
+            )
+        else:
+            results = deblur_jobs(jobs, deblurrer, overwrite=overwrite)
         counts = {"written": 0, "skipped": 0, "failed": 0}
         failures = []
         for result in _progress("deblurring")(results, len(jobs)):

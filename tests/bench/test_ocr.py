@@ -165,7 +165,7 @@ def test_tesseract_crash_is_isolated(monkeypatch: pytest.MonkeyPatch,
 def test_tesseract_processes_are_started_to_die_with_their_parent() -> None:
     import pytesseract
 
-    from bench.lifetime import kill_with_parent
+    from deblur.lifetime import kill_with_parent
 
     TesseractOcr()
     TesseractOcr()  # wrapping twice must not stack wrappers

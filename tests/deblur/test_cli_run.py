@@ -229,3 +229,31 @@ def test_damaged_model_file_one_line_exit_2(
     assert result.exit_code == 2
     assert result.output.startswith("error: ") and "damaged.keras" in result.output
     assert "Traceback" not in result.output
+
+
+def test_export_tflite_then_run_it_in_two_worker_processes(
+    tiny_model_path: Path, plates: Path, tmp_path: Path
+) -> None:
+    tflite_file = tmp_path / "tiny.tflite"
+    result = runner.invoke(
+        app,
+        [
+            "export",
+            str(tiny_model_path),
+            "--out",
+            str(tflite_file),
+            "--format",
+            "tflite",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    one, two = tmp_path / "one", tmp_path / "two"
+    for out, workers in ((one, "1"), (two, "2")):
+        args = ["run", "--model", str(tflite_file), str(plates), str(out)]
+        result = runner.invoke(app, [*args, "--workers", workers])
+        assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in one.iterdir())
+    assert len(names) == 3 and names == sorted(p.name for p in two.iterdir())
+    for name in names:
+        with PILImage.open(one / name) as a, PILImage.open(two / name) as b:
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))

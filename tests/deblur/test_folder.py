@@ -258,3 +258,36 @@ def test_deblur_run_crash_mid_write_leaves_no_final_file(
     assert [r.status for r in results] == ["failed"] * len(bad_inputs.good)
     assert all("disk full" in (r.error or "") for r in results)
     assert list((tmp_path / "out").iterdir()) == []  # no final and no temporary file
+
+
+def test_deblur_jobs_in_processes_equals_one_process_in_job_order(
+    tmp_path: Path,
+) -> None:
+    import functools
+
+    from deblur.folder import auto_workers, deblur_jobs_in_processes
+
+    rng = np.random.default_rng(3)
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(7):
+        PILImage.fromarray(rng.integers(0, 255, (16, 48, 3), np.uint8)).save(
+            src / f"p{i}.png"
+        )
+    (src / "p4.png").write_bytes(b"broken")
+    make = functools.partial(get_deblurrer, "unsharp_mask")
+    jobs = plan_jobs(src, tmp_path / "many")
+    results = list(deblur_jobs_in_processes(jobs, make, workers=2, batch=1))
+    assert [r.source.name for r in results] == [f"p{i}.png" for i in range(7)]
+    assert [r.status for r in results] == ["written"] * 4 + ["failed"] + ["written"] * 2
+    assert "p4.png" in str(results[4].source) and results[4].error
+    list(deblur_jobs(plan_jobs(src, tmp_path / "one"), SHARPEN))
+    for i in (0, 1, 2, 3, 5, 6):
+        with (
+            PILImage.open(tmp_path / "many" / f"p{i}.png") as many,
+            PILImage.open(tmp_path / "one" / f"p{i}.png") as one,
+        ):
+            np.testing.assert_array_equal(np.asarray(many), np.asarray(one))
+    with pytest.raises(ValueError, match="workers must be >= 1, got 0"):
+        list(deblur_jobs_in_processes(jobs, make, workers=0))
+    assert auto_workers(10) == 1 and auto_workers(10_000) >= 1

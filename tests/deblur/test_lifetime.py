@@ -1,4 +1,4 @@
-"""Tests for bench.lifetime: workers and subprocesses die with a parent killed by -9."""
+"""Tests for deblur.lifetime: workers and subprocesses die with a parent killed by -9."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.lifetime import die_with_parent, process_pool
+from deblur.lifetime import die_with_parent, process_pool
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,7 +61,7 @@ def _kill_and_wait(parent: subprocess.Popen[str], children: list[int]) -> float:
 
 POOL_PARENT = """
 import os, time
-from bench.lifetime import process_pool
+from deblur.lifetime import process_pool
 
 def pid(_):
     time.sleep(0.5)  # both workers take one task each
@@ -85,7 +85,7 @@ def test_process_pool_workers_die_within_seconds_of_kill_9(tmp_path: Path) -> No
 
 SUBPROCESS_PARENT = """
 import subprocess, time
-from bench.lifetime import kill_with_parent
+from deblur.lifetime import kill_with_parent
 
 child = subprocess.Popen(["sleep", "120"], preexec_fn=kill_with_parent)
 print(child.pid, flush=True)
