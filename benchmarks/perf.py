@@ -8,8 +8,8 @@ Rows (medians over repeats, wall clock, after one warm-up call):
   TFLite export through LiteRT), ``runtime="onnx"`` (onnxruntime) and
   ``runtime="keras"`` (TensorFlow), against that floor, with its blind Wiener guide
   timed alone on the luminance it runs on;
-* the shipped ``fast`` model (width 8): a plate, the blurred 4000 x 3000 photo and the
-  folder of plates;
+* the shipped ``fast`` model (width 8; plate crops only, it refuses frames): a plate
+  and the folder of plates;
 * ``plain15`` (the 2017 network) as one full-image pass;
 * ``plain15`` with the 2017 stride-1 40x20 seed tiling: a fraction of the tiles is timed
   (stride 4) and extrapolated linearly to the 8,000 tiles of a 240 x 60 plate;
@@ -335,7 +335,6 @@ def main(
             "fast_plates_per_s_processes": folder_run(
                 "fast", plates, BATCH, 1, workers=WORKERS
             ),
-            **{f"fast_photo_{m}": v for m, v in photo_run("blurred", "fast").items()},
         }
     frame = frame_run(default)
     plates_per_s_processes = folder_run("default", plates, BATCH, 1, workers=WORKERS)
@@ -400,18 +399,12 @@ def _fast_rows(r: dict) -> str:
     if "fast_ms" not in r:
         return ""
     floor_ms = r["default_floor_ms"] * r["fast_macs_per_px"] / r["default_macs_per_px"]
-    rss = r["fast_photo_peak_rss_mib"]
     return (
         f'| `fast` (width 8, shipped weights), `load("fast")` | 240x60 RGB plate (17 px '
         f"blur) | **{r['fast_ms']:.1f} ms** | {floor_ms:.1f} ms "
         f"({r['fast_macs_per_px']:,.0f} MACs/px) | the default takes "
-        f"{r['default_ms'] / r['fast_ms']:.1f}x as long |\n"
-        f"| `fast`, region by region | 4000x3000 RGB photo: the same frame blurred 15 px "
-        f"| **{r['fast_photo_seconds']:.1f} s** | "
-        f"{r['photo_floor_s'] * r['fast_macs_per_px'] / r['default_macs_per_px']:.1f} s "
-        f"| target 6 s; peak RSS {rss:.0f} MiB "
-        f"({'under' if rss < 2048 else 'OVER'} 2 GiB); the default takes "
-        f"{r['photo_blurred_seconds'] / r['fast_photo_seconds']:.1f}x as long |\n"
+        f"{r['default_ms'] / r['fast_ms']:.1f}x as long; plate crops only (it "
+        "refuses frames) |\n"
         f"| `fast`, `deblur run` on a folder: {r['workers']} worker processes "
         f"(`deblur_jobs_in_processes`, start-up included) | {r['plates']} plates 240x60 "
         f"| **{r['fast_plates_per_s_processes']:.1f} plates/s** | "

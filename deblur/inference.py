@@ -107,6 +107,13 @@ class ModelDeblurrer:
         The registered deblurrer that makes the guide (``blind_wiener`` or
         ``gated_wiener``); see :func:`model_guide` and :meth:`guide_region`.
 
+    Attributes
+    ----------
+    crops_only : bool
+        Refuse images larger than one tile with a ``ValueError`` (set by :func:`load`
+        from ``"crops_only": true`` in the model card: a model that fails on whole
+        frames, such as the shipped ``fast``).
+
     Notes
     -----
     Restoration is local. An image that fits in one ``tile.tile`` square (a plate) is
@@ -148,6 +155,7 @@ class ModelDeblurrer:
         self.guided = guided
         self.guide = guide
         self.in_channels = channels * (2 if guided else 1)
+        self.crops_only = False
 
     def _run(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
         raise NotImplementedError
@@ -185,6 +193,12 @@ class ModelDeblurrer:
         if height <= self.tile.tile and width <= self.tile.tile:
             plate = self.tile.plate_pass_through  # a plate: one region
             return self.restore_regions(planes[None], pass_through=plate)[0]
+        if self.crops_only:
+            raise ValueError(
+                f"model {self.name!r} restores plate crops of at most "
+                f"{self.tile.tile} px a side, not a {width}x{height} frame (it "
+                "brightens dark scenery); use the default model for whole frames"
+            )
         return self._restore_frame(planes)
 
     def _restore_frame(self, planes: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -818,9 +832,10 @@ def load(
         path = _shipped_runtime_file(path, runtime)
     guide = model_guide(path)
     suffix = path.suffix.lower()
+    restorer: ModelDeblurrer
     if suffix in (".tflite", ".onnx"):
         kind = LiteRtDeblurrer if suffix == ".tflite" else OnnxDeblurrer
-        return kind(
+        restorer = kind(
             path,
             name=name,
             tile=tile,
@@ -828,13 +843,26 @@ def load(
             threads=threads,
             guide=guide,
         )
-    return KerasDeblurrer(
-        load_keras_model(path),
-        name=name,
-        tile=tile,
-        seed_tiling=seed_tiling,
-        guide=guide,
-    )
+    else:
+        restorer = KerasDeblurrer(
+            load_keras_model(path),
+            name=name,
+            tile=tile,
+            seed_tiling=seed_tiling,
+            guide=guide,
+        )
+    restorer.crops_only = _card(path).get("crops_only") is True
+    return restorer
+
+
+def _card(path: Path) -> dict[str, Any]:
+    """The model card beside shipped or exported weights (``{}`` when none)."""
+    card = path.with_suffix(".model_card.json")
+    try:
+        data = json.loads(card.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def litert_available() -> bool:

@@ -611,3 +611,13 @@ def test_model_naming_an_arbitrary_callable_is_refused(
     with pytest.raises(ValueError, match="evil.keras: cannot load Keras model"):
         load(path)
     assert not marker.exists()
+
+
+def test_fast_restores_plate_crops_and_refuses_frames() -> None:
+    fast = load("fast")
+    assert fast.crops_only and not load("default").crops_only  # type: ignore[attr-defined]
+    rng = np.random.default_rng(0)
+    plate = rng.random((60, 240, 3), dtype=np.float32)
+    assert fast(plate).shape == plate.shape
+    with pytest.raises(ValueError, match="'fast' restores plate crops of at most 256"):
+        fast(rng.random((300, 400, 3), dtype=np.float32))
