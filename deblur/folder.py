@@ -157,8 +157,11 @@ BATCH = 16
 """Files read ahead, restored together (plates of one shape share a model call) and
 written behind, per step of :func:`deblur_jobs`."""
 
-LANES = 2
-"""Steps of :func:`deblur_jobs` restored at once (``results/perf.md`` times 1 and 2)."""
+LANES = 1
+"""Steps of :func:`deblur_jobs` restored at once. Two lanes measured 0.89-1.20x the
+speed of one on 1,000 plates in five quiet runs on this project's 2-core CPU (the
+model pass already uses both cores, and Python's own work holds one): no reliable
+gain, so one. Worker processes (:func:`deblur_jobs_in_processes`) are what scales."""
 
 
 @dataclass(frozen=True)
