@@ -483,10 +483,11 @@ Notes
   before LiteRT, the fast model, lanes and the cheaper I/O (100.2 GMAC/s): a plate
   took 19.2 ms through onnxruntime, a folder ran at 46.9 plates/s, the blurred
   4000x3000 frame took 22.3 s.
-- Run-to-run spread on this VM is large even when it is quiet. Three runs on
-  2026-12-01 after LiteRT gave a plate 11.7-13.3 ms through the default, the blurred
-  4000x3000 frame 11.0-17.0 s, the `fast` folder in two processes 141.7-144.3
-  plates/s and the default's 90.1-92.5 plates/s; compare rows within one run.
+- Run-to-run spread on this VM is large even when it is quiet. Four runs on
+  2026-12-01 after LiteRT gave a plate 11.7-13.3 ms through the default (18.4 ms in
+  one run where onnxruntime took 34 ms too), the blurred 4000x3000 frame 11.0-17.0 s,
+  the `fast` folder in two processes 141.7-146.0 plates/s and the default's
+  90.1-93.9 plates/s; compare rows within one run.
 - "random init" rows time the architecture only (speed does not depend on the weights);
   rerun once `deblur/weights/*.keras` exist to time `load()` on the shipped files.
 """

@@ -291,3 +291,21 @@ def test_deblur_jobs_in_processes_equals_one_process_in_job_order(
     with pytest.raises(ValueError, match="workers must be >= 1, got 0"):
         list(deblur_jobs_in_processes(jobs, make, workers=0))
     assert auto_workers(10) == 1 and auto_workers(10_000) >= 1
+
+
+def test_a_frame_given_to_fast_fails_alone_with_one_line(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    src = tmp_path / "in"
+    src.mkdir()
+    PILImage.fromarray(rng.integers(0, 255, (60, 240, 3), np.uint8)).save(
+        src / "plate.png"
+    )
+    PILImage.fromarray(rng.integers(0, 255, (300, 400, 3), np.uint8)).save(
+        src / "frame.png"
+    )
+    results = list(deblur_jobs(plan_jobs(src, tmp_path / "out"), load("fast")))
+    status = {r.source.name: (r.status, r.error) for r in results}
+    assert status["plate.png"] == ("written", None)
+    assert status["frame.png"][0] == "failed"
+    assert "use the default model for whole frames" in (status["frame.png"][1] or "")
+    assert not (tmp_path / "out" / "frame.png").exists()
