@@ -483,11 +483,12 @@ Notes
   before LiteRT, the fast model, lanes and the cheaper I/O (100.2 GMAC/s): a plate
   took 19.2 ms through onnxruntime, a folder ran at 46.9 plates/s, the blurred
   4000x3000 frame took 22.3 s.
-- Run-to-run spread on this VM is large even when it is quiet. Four runs on
+- Run-to-run spread on this VM is large even when it is quiet. Five runs on
   2026-12-01 after LiteRT gave a plate 11.7-13.3 ms through the default (18.4 ms in
-  one run where onnxruntime took 34 ms too), the blurred 4000x3000 frame 11.0-17.0 s,
-  the `fast` folder in two processes 141.7-146.0 plates/s and the default's
-  90.1-93.9 plates/s; compare rows within one run.
+  one run), the blurred 4000x3000 frame 10.7-17.0 s, the `fast` folder in two
+  processes 140.7-146.0 plates/s and the default's 90.1-93.9 plates/s; compare rows
+  within one run. onnxruntime took 17.1-17.6 ms a plate in three runs and 34-36 ms in
+  two: its threads then competed with those LiteRT had started in the same process.
 - "random init" rows time the architecture only (speed does not depend on the weights);
   rerun once `deblur/weights/*.keras` exist to time `load()` on the shipped files.
 """
