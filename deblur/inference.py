@@ -24,6 +24,7 @@ import threading
 import zipfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -437,7 +438,48 @@ def model_multiple(model: Any) -> int:  # Any: keras.Model
     return 1
 
 
-class OnnxDeblurrer(ModelDeblurrer):
+@dataclass(frozen=True)
+class _Signature:
+    """What an exported model file says about itself."""
+
+    inputs: int  # input channels (twice `channels` for a guided model)
+    channels: int  # restored channels
+    multiple: int  # inputs are padded to a multiple of this
+
+
+class _ExportedDeblurrer(ModelDeblurrer):
+    """Shared constructor of the wrappers of exported files (subclasses implement
+    ``_open``, which loads the file and returns its :class:`_Signature`)."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        name: str | None = None,
+        tile: TileConfig | None = None,
+        seed_tiling: bool = False,
+        threads: int = 0,
+        guide: str = "blind_wiener",
+    ) -> None:
+        path = Path(path)
+        found = self._open(path, threads)
+        super().__init__(
+            name=name or path.stem,
+            channels=found.channels,
+            multiple=found.multiple,
+            tile=tile,
+            seed_tiling=seed_tiling,
+            guided=found.inputs == 2 * found.channels,
+            guide=guide,
+        )
+        self.path = path
+        self.threads = threads
+
+    def _open(self, path: Path, threads: int) -> _Signature:
+        raise NotImplementedError
+
+
+class OnnxDeblurrer(_ExportedDeblurrer):
     """Run an exported ONNX model with onnxruntime (CPU).
 
     Parameters
@@ -461,19 +503,9 @@ class OnnxDeblurrer(ModelDeblurrer):
         If the file is not a loadable ONNX model with a ``(N, H, W, C)`` input.
     """
 
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        name: str | None = None,
-        tile: TileConfig | None = None,
-        seed_tiling: bool = False,
-        threads: int = 0,
-        guide: str = "blind_wiener",
-    ) -> None:
+    def _open(self, path: Path, threads: int) -> _Signature:
         import onnxruntime as ort
 
-        path = Path(path)
         options = ort.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads
@@ -495,27 +527,20 @@ class OnnxDeblurrer(ModelDeblurrer):
             )
         meta = session.get_modelmeta().custom_metadata_map
         out_shape = session.get_outputs()[0].shape
-        channels = int(meta.get("channels", "0")) or (
-            out_shape[3] if isinstance(out_shape[3], int) else shape[3]
-        )
-        super().__init__(
-            name=name or path.stem,
-            channels=channels,
-            multiple=int(meta.get("multiple", "1")),
-            tile=tile,
-            seed_tiling=seed_tiling,
-            guided=shape[3] == 2 * channels,
-            guide=guide,
-        )
-        self.path = path
         self._session = session
         self._input = inputs[0].name
+        return _Signature(
+            inputs=shape[3],
+            channels=int(meta.get("channels", "0"))
+            or (out_shape[3] if isinstance(out_shape[3], int) else shape[3]),
+            multiple=int(meta.get("multiple", "1")),
+        )
 
     def _run(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
         return np.asarray(self._session.run(None, {self._input: batch})[0])
 
 
-class LiteRtDeblurrer(ModelDeblurrer):
+class LiteRtDeblurrer(_ExportedDeblurrer):
     """Run an exported ``.tflite`` model with LiteRT (``ai-edge-litert``) and XNNPACK.
 
     On this project's 2-core CPU it restores a plate's network pass about 1.7x as fast
@@ -556,17 +581,9 @@ class LiteRtDeblurrer(ModelDeblurrer):
 
     SHAPES_KEPT = 4
 
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        name: str | None = None,
-        tile: TileConfig | None = None,
-        seed_tiling: bool = False,
-        threads: int = 0,
-        guide: str = "blind_wiener",
-    ) -> None:
-        path = Path(path)
+    def _open(self, path: Path, threads: int) -> _Signature:
+        self._by_shape: dict[tuple[int, ...], Any] = {}  # Any: Interpreter
+        self._lock = threading.Lock()
         try:
             self._content = path.read_bytes()
             meta = tflite_metadata(self._content)
@@ -584,20 +601,11 @@ class LiteRtDeblurrer(ModelDeblurrer):
             raise ValueError(
                 f"{path}: expected one (N, H, W, C) input with a fixed C, got {shape}"
             )
-        channels = int(meta.get("channels", "0")) or int(output["shape"][3])
-        super().__init__(
-            name=name or path.stem,
-            channels=channels,
+        return _Signature(
+            inputs=int(shape[3]),
+            channels=int(meta.get("channels", "0")) or int(output["shape"][3]),
             multiple=int(meta.get("multiple", "1")),
-            tile=tile,
-            seed_tiling=seed_tiling,
-            guided=int(shape[3]) == 2 * channels,
-            guide=guide,
         )
-        self.path = path
-        self.threads = threads
-        self._by_shape: dict[tuple[int, ...], Any] = {}  # Any: Interpreter
-        self._lock = threading.Lock()
 
     def _interpreter(self, shape: tuple[int, ...] | None, *, threads: int) -> Any:
         from ai_edge_litert.interpreter import Interpreter
