@@ -161,7 +161,7 @@ written behind, per step of :func:`deblur_jobs`."""
 
 LANES = 1
 """Steps of :func:`deblur_jobs` restored at once. Two lanes measured 0.89-1.33x the
-speed of one on 1,000 plates in six quiet runs on this project's 2-core CPU (the
+speed of one on 1,000 plates in seven quiet runs on this project's 2-core CPU (the
 model pass already uses both cores, and Python's own work holds one): no reliable
 gain, so one. Worker processes (:func:`deblur_jobs_in_processes`) are what scales."""
 
