@@ -8,8 +8,8 @@ Rows (medians over repeats, wall clock, after one warm-up call):
   TFLite export through LiteRT), ``runtime="onnx"`` (onnxruntime) and
   ``runtime="keras"`` (TensorFlow), against that floor, with its blind Wiener guide
   timed alone on the luminance it runs on;
-* the shipped ``fast`` model (width 8; plate crops only, it refuses frames): a plate
-  and the folder of plates;
+* the shipped ``fast`` model (width 8): a plate, the blurred 4000 x 3000 photo and the
+  folder of plates;
 * ``plain15`` (the 2017 network) as one full-image pass;
 * ``plain15`` with the 2017 stride-1 40x20 seed tiling: a fraction of the tiles is timed
   (stride 4) and extrapolated linearly to the 8,000 tiles of a 240 x 60 plate;
@@ -332,6 +332,7 @@ def main(
             "fast_ms": _median_ms(lambda: fast(plate), repeats),  # type: ignore[operator]
             "fast_macs_per_px": _macs_per_pixel(load_keras_fast()),
             "fast_plates_per_s": folder_run(fast, plates, BATCH, LANES),
+            **{f"fast_photo_{m}": v for m, v in photo_run("blurred", "fast").items()},
             "fast_plates_per_s_processes": folder_run(
                 "fast", plates, BATCH, 1, workers=WORKERS
             ),
@@ -403,8 +404,12 @@ def _fast_rows(r: dict) -> str:
         f'| `fast` (width 8, shipped weights), `load("fast")` | 240x60 RGB plate (17 px '
         f"blur) | **{r['fast_ms']:.1f} ms** | {floor_ms:.1f} ms "
         f"({r['fast_macs_per_px']:,.0f} MACs/px) | the default takes "
-        f"{r['default_ms'] / r['fast_ms']:.1f}x as long; plate crops only (it "
-        "refuses frames) |\n"
+        f"{r['default_ms'] / r['fast_ms']:.1f}x as long |\n"
+        f"| `fast`, region by region | 4000x3000 RGB photo: the same frame blurred 15 px "
+        f"| **{r['fast_photo_seconds']:.1f} s** | "
+        f"{r['photo_floor_s'] * r['fast_macs_per_px'] / r['default_macs_per_px']:.1f} s "
+        f"| target 6 s; peak RSS {r['fast_photo_peak_rss_mib']:.0f} MiB; the default "
+        f"takes {r['photo_blurred_seconds'] / r['fast_photo_seconds']:.1f}x as long |\n"
         f"| `fast`, `deblur run` on a folder: {r['workers']} worker processes "
         f"(`deblur_jobs_in_processes`, start-up included) | {r['plates']} plates 240x60 "
         f"| **{r['fast_plates_per_s_processes']:.1f} plates/s** | "
@@ -483,12 +488,14 @@ Notes
   before LiteRT, the fast model, lanes and the cheaper I/O (100.2 GMAC/s): a plate
   took 19.2 ms through onnxruntime, a folder ran at 46.9 plates/s, the blurred
   4000x3000 frame took 22.3 s.
-- Run-to-run spread on this VM is large even when it is quiet. Five runs on
-  2026-12-01 after LiteRT gave a plate 11.7-13.3 ms through the default (18.4 ms in
-  one run), the blurred 4000x3000 frame 10.7-17.0 s, the `fast` folder in two
-  processes 140.7-146.0 plates/s and the default's 90.1-93.9 plates/s; compare rows
-  within one run. onnxruntime took 17.1-17.6 ms a plate in three runs and 34-36 ms in
-  two: its threads then competed with those LiteRT had started in the same process.
+- Run-to-run spread on this VM is large even when it is quiet. Six runs on
+  2026-12-01 after LiteRT gave a plate 11.7-13.3 ms through the default in four runs
+  and 16.5 and 18.4 ms in two slower ones, the blurred 4000x3000 frame 10.7-17.0 s
+  with the default and 6.4-8.3 s with `fast` (5.8 s once in-process), the `fast`
+  folder in two processes 126.1-146.0 plates/s and the default's 81.7-93.9 plates/s;
+  compare rows within one run. onnxruntime took 17.1-17.6 ms a plate in three runs and
+  28-36 ms in three: its threads then competed with those LiteRT had started in the
+  same process.
 - "random init" rows time the architecture only (speed does not depend on the weights);
   rerun once `deblur/weights/*.keras` exist to time `load()` on the shipped files.
 """

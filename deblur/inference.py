@@ -112,8 +112,8 @@ class ModelDeblurrer:
     ----------
     crops_only : bool
         Refuse images larger than one tile with a ``ValueError`` (set by :func:`load`
-        from ``"crops_only": true`` in the model card: a model that fails on whole
-        frames, such as the shipped ``fast``).
+        from ``"crops_only": true`` in the model card: a model known to fail on whole
+        frames, such as one trained on plates alone).
 
     Notes
     -----
@@ -197,8 +197,8 @@ class ModelDeblurrer:
         if self.crops_only:
             raise ValueError(
                 f"model {self.name!r} restores plate crops of at most "
-                f"{self.tile.tile} px a side, not a {width}x{height} frame (it "
-                "brightens dark scenery); use the default model for whole frames"
+                f"{self.tile.tile} px a side, not a {width}x{height} frame (its "
+                "model card says crops_only); use the default model for whole frames"
             )
         return self._restore_frame(planes)
 

@@ -293,7 +293,12 @@ def test_deblur_jobs_in_processes_equals_one_process_in_job_order(
     assert auto_workers(10) == 1 and auto_workers(10_000) >= 1
 
 
-def test_a_frame_given_to_fast_fails_alone_with_one_line(tmp_path: Path) -> None:
+def test_a_frame_given_to_a_crops_only_model_fails_alone(tmp_path: Path) -> None:
+    from deblur.inference import _weights_dir
+
+    model = tmp_path / "crops.tflite"
+    model.write_bytes((_weights_dir() / "fast.tflite").read_bytes())
+    (tmp_path / "crops.model_card.json").write_text('{"crops_only": true}')
     rng = np.random.default_rng(5)
     src = tmp_path / "in"
     src.mkdir()
@@ -303,7 +308,7 @@ def test_a_frame_given_to_fast_fails_alone_with_one_line(tmp_path: Path) -> None
     PILImage.fromarray(rng.integers(0, 255, (300, 400, 3), np.uint8)).save(
         src / "frame.png"
     )
-    results = list(deblur_jobs(plan_jobs(src, tmp_path / "out"), load("fast")))
+    results = list(deblur_jobs(plan_jobs(src, tmp_path / "out"), load(model)))
     status = {r.source.name: (r.status, r.error) for r in results}
     assert status["plate.png"] == ("written", None)
     assert status["frame.png"][0] == "failed"

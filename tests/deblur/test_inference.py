@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image as PILImage
+from skimage.metrics import peak_signal_noise_ratio
 from typer.testing import CliRunner
 
 keras = pytest.importorskip("keras")
@@ -613,11 +614,37 @@ def test_model_naming_an_arbitrary_callable_is_refused(
     assert not marker.exists()
 
 
-def test_fast_restores_plate_crops_and_refuses_frames() -> None:
-    fast = load("fast")
-    assert fast.crops_only and not load("default").crops_only  # type: ignore[attr-defined]
+def _crops_only_model(folder: Path) -> Path:
+    """The shipped fast weights under another name, with a card saying crops_only."""
+    from deblur.inference import _weights_dir
+
+    path = folder / "crops.tflite"
+    path.write_bytes((_weights_dir() / "fast.tflite").read_bytes())
+    (folder / "crops.model_card.json").write_text('{"crops_only": true}')
+    return path
+
+
+def test_a_crops_only_model_restores_plates_and_refuses_frames(tmp_path: Path) -> None:
+    crops = load(_crops_only_model(tmp_path))
+    assert crops.crops_only and not load("fast").crops_only  # type: ignore[attr-defined]
     rng = np.random.default_rng(0)
     plate = rng.random((60, 240, 3), dtype=np.float32)
-    assert fast(plate).shape == plate.shape
-    with pytest.raises(ValueError, match="'fast' restores plate crops of at most 256"):
-        fast(rng.random((300, 400, 3), dtype=np.float32))
+    assert crops(plate).shape == plate.shape
+    with pytest.raises(ValueError, match="'crops' restores plate crops of at most 256"):
+        crops(rng.random((300, 400, 3), dtype=np.float32))
+
+
+def test_fast_restores_a_blurred_frame_without_harm() -> None:
+    """fast's scenery stage: before it, dark scenery came back brighter (12 dB tiles)."""
+    from deblur.config import BlurConfig, PlateConfig
+    from deblur.synth.degrade import make_pair
+    from deblur.synth.frames import make_frame
+    from deblur.synth.plates import make_plates
+
+    plate = next(iter(make_plates(1, PlateConfig(style="eu"), 31))).image
+    sharp = make_frame(plate, height=384, width=512, rng=31).image
+    blur = BlurConfig(kind="linear", length=(15, 15), noise=(0.005, 0.005))
+    blurred = make_pair(sharp, blur, 31).blurred
+    restored = load("fast")(blurred)
+    before = peak_signal_noise_ratio(sharp, blurred, data_range=1.0)
+    assert peak_signal_noise_ratio(sharp, restored, data_range=1.0) > before
