@@ -24,6 +24,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 from deblur.config import PLATE_STYLES, from_dict
+from deblur.inference import MODEL_SUFFIXES
 from deblur.text import PLATE_ALPHABET
 
 __all__ = [
@@ -46,7 +47,6 @@ __all__ = [
 SUITE_KINDS = ("synthetic", "real", "blind")
 GRID_KINDS = ("linear", "seed2017", "none", "family")
 OCR_ENGINES = ("tesseract", "ppocr")
-MODEL_SUFFIXES = (".keras", ".onnx", ".tflite")
 _STYLES = ("uk", "eu", "us")  # the default; any of deblur's PLATE_STYLES is allowed
 
 

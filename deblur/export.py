@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from deblur.io import atomic_write_bytes
+from deblur.tiling import round_up
 
 __all__ = [
     "ExportResult",
@@ -181,8 +182,7 @@ def export_tflite(
     )
     path = Path(path)
     atomic_write_bytes(path, content)
-    up = lambda side: -(-side // multiple) * multiple  # noqa: E731
-    probe = _probe((1, up(height), up(width), channels))
+    probe = _probe((1, round_up(height, multiple), round_up(width, multiple), channels))
     error = float(np.abs(run_tflite(path, probe) - np.asarray(model(probe))).max())
     return ExportResult(path=path, format="tflite", max_abs_error=error)
 

@@ -35,7 +35,14 @@ from deblur.config import TileConfig
 from deblur.io import to_gray
 from deblur.regions import pooled_weights, region_weight
 from deblur.registry import get_deblurrer
-from deblur.tiling import Tile, image_tiles, pad_to, predict_seed_tiling, predict_tiles
+from deblur.tiling import (
+    Tile,
+    image_tiles,
+    pad_to,
+    predict_seed_tiling,
+    predict_tiles,
+    round_up,
+)
 from deblur.types import Deblurrer, Image, check_image
 
 if TYPE_CHECKING:  # scipy is imported only when a frame is restored
@@ -169,8 +176,8 @@ class ModelDeblurrer:
         at most :data:`CALL_PIXELS` pixels (at least one image each).
         """
         _, height, width, _ = batch.shape
-        target_h = -(-max(height, MIN_SIDE) // self.multiple) * self.multiple
-        target_w = -(-max(width, MIN_SIDE) // self.multiple) * self.multiple
+        target_h = round_up(max(height, MIN_SIDE), self.multiple)
+        target_w = round_up(max(width, MIN_SIDE), self.multiple)
         padded = np.ascontiguousarray(pad_to(batch, target_h, target_w), np.float32)
         step = max(1, CALL_PIXELS // (target_h * target_w))
         out = np.concatenate(
@@ -367,8 +374,7 @@ class ModelDeblurrer:
             restored = colour + change
         elif (image.ndim == 2 or image.shape[2] == 1) and self.channels == 3:
             restored = to_gray(restored)[..., None]
-        out = np.asarray(restored, dtype=np.float32)
-        out = np.clip(out, 0.0, 1.0, out=out if out is not image else None)
+        out = np.clip(np.asarray(restored, dtype=np.float32), 0.0, 1.0)
         if image.ndim == 2:
             return out[..., 0]
         if image.shape[2] == 4:
@@ -543,8 +549,8 @@ class OnnxDeblurrer(_ExportedDeblurrer):
 class LiteRtDeblurrer(_ExportedDeblurrer):
     """Run an exported ``.tflite`` model with LiteRT (``ai-edge-litert``) and XNNPACK.
 
-    On this project's 2-core CPU it restores a plate's network pass about 1.7x as fast
-    as onnxruntime, with the same numbers within 1e-5 (``results/perf.md``).
+    On this project's 2-core CPU it runs the default's network 1.3-1.5x as fast as
+    onnxruntime, with the same numbers within 1e-5 (``results/perf.md``).
 
     Parameters
     ----------
@@ -802,8 +808,9 @@ def load(
         For shipped weights: ``"auto"`` runs ``deblur/weights/<name>.tflite`` through
         LiteRT when it is shipped and ``ai-edge-litert`` is installed, else
         ``<name>.onnx`` through onnxruntime when it is shipped, else the ``.keras`` file
-        (the exports equal Keras within 1e-4; on a CPU LiteRT is about 3x and
-        onnxruntime about 2x as fast as Keras: ``results/perf.md``); ``"keras"`` always
+        (the exports equal Keras within 1e-4; on this project's CPU a plate takes
+        about half as long through LiteRT as through Keras, and onnxruntime lies
+        between: ``results/perf.md``); ``"keras"`` always
         runs the ``.keras`` file; ``"onnx"`` and ``"litert"`` require their file.
         Files given by path run as their suffix says.
     threads : int
@@ -865,11 +872,16 @@ def load(
 
 def _card(path: Path) -> dict[str, Any]:
     """The model card beside shipped or exported weights (``{}`` when none)."""
-    card = path.with_suffix(".model_card.json")
+    return _json_object(path.with_suffix(".model_card.json")) or {}
+
+
+def _json_object(path: Path) -> dict[str, Any] | None:
+    """The JSON object in `path`: None when the file is missing or unreadable, ``{}``
+    when it holds valid JSON that is not an object."""
     try:
-        data = json.loads(card.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError, UnicodeDecodeError):
-        return {}
+        return None
     return data if isinstance(data, dict) else {}
 
 
@@ -913,13 +925,10 @@ def model_guide(path: str | os.PathLike[str]) -> str:
         path.parent / "model_config.json",
         path.with_suffix(".model_card.json"),
     ):
-        if not sidecar.is_file():
+        data = _json_object(sidecar)
+        if data is None:
             continue
-        try:
-            data = json.loads(sidecar.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError, UnicodeDecodeError):
-            continue
-        config = data.get("model_config", data) if isinstance(data, dict) else {}
+        config = data.get("model_config", data)
         guide = config.get("guide", "none") if isinstance(config, dict) else "none"
         if guide in ("none", None):
             break

@@ -31,6 +31,7 @@ __all__ = [
     "tile_starts",
     "tile_window",
     "pad_to",
+    "round_up",
     "predict_tiled",
     "predict_tiles",
     "image_tiles",
@@ -152,6 +153,17 @@ def tile_window(tile: Tile, *, overlap: int) -> NDArray[np.float64]:
     rows = _ramp(tile.height, overlap, top, bottom)
     cols = _ramp(tile.width, overlap, left, right)
     return np.outer(rows, cols)
+
+
+def round_up(size: int, multiple: int) -> int:
+    """The smallest multiple of `multiple` that is at least `size`.
+
+    Examples
+    --------
+    >>> round_up(60, 8), round_up(64, 8)
+    (64, 64)
+    """
+    return -(-size // multiple) * multiple
 
 
 def pad_to(array: NDArray[np.float32], height: int, width: int) -> NDArray[np.float32]:

@@ -147,11 +147,11 @@ def _step_arrays(
     if not cfg.ocr_weight:
         return sampler.batch(indices, cfg.batch, rng)
     from deblur.reader import encode_texts
-    from deblur.tiling import pad_to
+    from deblur.tiling import pad_to, round_up
 
     plates = sampler.plate_batch(indices, cfg.batch, rng)
     _, height, width, _ = plates.blurred.shape
-    height, width = -(-height // multiple) * multiple, -(-width // multiple) * multiple
+    height, width = round_up(height, multiple), round_up(width, multiple)
     labels, lengths = encode_texts(plates.texts)
     return (
         pad_to(plates.blurred, height, width),
