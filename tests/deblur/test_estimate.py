@@ -118,6 +118,24 @@ def test_estimate_strength_separates_straight_blur_from_sharp(
     assert min(deep) > max(flat), (deep, flat)
 
 
+def test_estimate_echo_marks_straight_blur_not_shake(plates: list[np.ndarray]) -> None:
+    from deblur.synth.families import family_config
+
+    def echo_ratios(family: str) -> list[float]:
+        cfg = family_config(family, length=15.0)
+        estimates = [
+            estimate_linear_psf(make_pair(p, cfg, i).blurred)
+            for i, p in enumerate(plates)
+        ]
+        return [e.echo / e.strength for e in estimates]
+
+    straight, shaken = echo_ratios("motion"), echo_ratios("shake")
+    assert min(straight) > 0.15  # the valley repeats at twice the length
+    assert np.median(shaken) < 0.6 * np.median(straight)
+    flat = np.full((40, 80), 0.5, np.float32)
+    assert estimate_linear_psf(flat).echo == 0.0
+
+
 def test_gated_wiener_returns_sharp_input_and_restores_blur(
     plates: list[np.ndarray],
 ) -> None:
