@@ -693,7 +693,13 @@ class TileConfig:
         the default generator drawn with seed 7 (not the suite's), (10, 14) passed
         8.3% of the 25-31 px blurs through unrestored and (8, 12) 4.2%, while 84
         sharp plates of that draw kept a weight of at most 0.12 (mean 0.005) and 77
-        sharp real crops 0. None restores every plate.
+        sharp real crops 0. None restores every plate (and turns `plate_gate` off).
+    plate_gate : bool
+        Let the learned plate gate (:func:`deblur.gate.shipped_gate`) raise a plate's
+        weight above the `plate_pass_through` thresholds' (it never lowers it): it
+        restores the straight blurs that a camera's soft optics, sensor noise and JPEG
+        hide from the cepstrum (``results/plate_gate.md``). False keeps the
+        thresholds alone. Frames' tiles always use `pass_through` alone.
     """
 
     tile: int = 256
@@ -702,6 +708,7 @@ class TileConfig:
     max_pixels: int = 1024 * 1024
     pass_through: tuple[float, float] | None = (10.0, 14.0)
     plate_pass_through: tuple[float, float] | None = (8.0, 12.0)
+    plate_gate: bool = True
 
     def __post_init__(self) -> None:
         if self.tile < 16:

@@ -47,6 +47,7 @@ from deblur.types import Deblurrer, Image, check_image
 
 if TYPE_CHECKING:  # scipy is imported only when a frame is restored
     from deblur.estimate import PsfEstimate
+    from deblur.gate import PlateGate
 
 __all__ = [
     "ModelDeblurrer",
@@ -199,8 +200,7 @@ class ModelDeblurrer:
             return out[..., : self.channels]
         height, width = planes.shape[:2]
         if height <= self.tile.tile and width <= self.tile.tile:
-            plate = self.tile.plate_pass_through  # a plate: one region
-            return self.restore_regions(planes[None], pass_through=plate)[0]
+            return self.restore_regions(planes[None], pass_through="plate")[0]
         if self.crops_only:
             raise ValueError(
                 f"model {self.name!r} restores plate crops of at most "
@@ -249,18 +249,31 @@ class ModelDeblurrer:
         ``tile.pass_through``), a region without measurable motion blur is returned
         unchanged and skips the model: its weight is :func:`blur_weight` of the
         estimate's strength times :func:`direction_weight`; between 0 and 1 the
-        restored and input regions are mixed. Not clipped. (Frames pool the weights
-        of neighbouring tiles first, see :func:`pooled_weights`.)
+        restored and input regions are mixed. ``"plate"`` treats every region as a
+        plate crop: the ``tile.plate_pass_through`` thresholds, and when
+        ``tile.plate_gate`` is set the learned gate (:func:`deblur.gate.shipped_gate`)
+        may raise a plate's weight above theirs (None thresholds: restore every
+        plate). Not clipped. (Frames pool the
+        weights of neighbouring tiles first, see :func:`pooled_weights`.)
         """
         from deblur.estimate import estimate_linear_psf
 
-        if isinstance(pass_through, str) and pass_through != "tile":
+        if isinstance(pass_through, str) and pass_through not in ("tile", "plate"):
             raise ValueError(
-                f"pass_through must be 'tile', None or (low, high), got {pass_through!r}"
+                "pass_through must be 'tile', 'plate', None or (low, high), "
+                f"got {pass_through!r}"
             )
-        thresholds = (
-            self.tile.pass_through if isinstance(pass_through, str) else pass_through
-        )
+        if pass_through == "tile":
+            thresholds = self.tile.pass_through
+        elif pass_through == "plate":
+            thresholds = self.tile.plate_pass_through
+        else:
+            thresholds = pass_through  # type: ignore[assignment]
+        gate = None
+        if pass_through == "plate" and thresholds is not None and self.tile.plate_gate:
+            from deblur.gate import shipped_gate
+
+            gate = shipped_gate()
         estimates = [
             estimate_linear_psf(region, max_length=GUIDE_MAX_LENGTH)
             if self.guided or thresholds is not None
@@ -269,11 +282,22 @@ class ModelDeblurrer:
         ]
         weights = np.array(
             [
-                1.0 if e is None else region_weight(r, e, thresholds)
+                1.0 if e is None else self._region_weight(r, e, thresholds, gate)
                 for r, e in zip(regions, estimates, strict=True)
             ]
         )
         return self._restore_with(regions, estimates, weights)
+
+    @staticmethod
+    def _region_weight(
+        region: NDArray[np.float32],
+        estimate: PsfEstimate,
+        thresholds: tuple[float, float] | None,
+        gate: PlateGate | None,
+    ) -> float:
+        """The thresholds' weight, raised to the learned gate's where it has one."""
+        weight = region_weight(region, estimate, thresholds)
+        return weight if gate is None else max(weight, gate.weight(region, estimate))
 
     def _restore_with(
         self,
@@ -352,9 +376,7 @@ class ModelDeblurrer:
         if self.seed_tiling or len(shapes) != 1 or not one_region:
             return [self(image) for image in images]
         planes = np.stack([self._to_planes(image) for image in images])
-        restored = self.restore_regions(
-            planes, pass_through=self.tile.plate_pass_through
-        )
+        restored = self.restore_regions(planes, pass_through="plate")
         return [self._from_planes(i, r) for i, r in zip(images, restored, strict=True)]
 
     def _to_planes(self, image: Image) -> NDArray[np.float32]:

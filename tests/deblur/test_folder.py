@@ -256,7 +256,9 @@ def test_deblur_run_crash_mid_write_leaves_no_final_file(
         deblur_folder(folder, tmp_path / "out", deblurrer=load(tiny_model_path))
     )
     assert [r.status for r in results] == ["failed"] * len(bad_inputs.good)
-    assert all("disk full" in (r.error or "") for r in results)
+    assert all("disk full" in (r.error or "") for r in results), [
+        r.error for r in results
+    ]
     assert list((tmp_path / "out").iterdir()) == []  # no final and no temporary file
 
 

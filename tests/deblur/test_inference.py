@@ -367,7 +367,7 @@ def test_restore_regions_passes_sharp_regions_through_unchanged() -> None:
     out = deblurrer.restore_regions(regions)
     np.testing.assert_array_equal(out[0], noise)  # no measurable blur: passed through
     assert np.abs(out[1] - plate).mean() > 0.01  # blurred: restored (guide + model)
-    with pytest.raises(ValueError, match="pass_through must be 'tile', None"):
+    with pytest.raises(ValueError, match="pass_through must be 'tile'"):
         deblurrer.restore_regions(regions, pass_through="always")
     both = deblurrer.restore_regions(regions, pass_through=None)
     assert np.abs(both[0] - noise).mean() > 0.01  # without the safety: restored too
@@ -549,6 +549,22 @@ def test_plate_blurred_15px_is_restored_alone_and_in_a_batch(
     np.testing.assert_array_equal(many[0], sharp)  # passed through
     np.testing.assert_allclose(many[1], alone, atol=1e-5)
     assert calls == [1]  # one model call, for the blurred plate only
+
+
+def test_learned_gate_restores_a_camera_plate_the_thresholds_pass_through(
+    gated_run: Path,
+) -> None:
+    from deblur.synth.degrade import make_pair
+    from deblur.synth.families import family_config
+
+    _, sharp = _plate("eu", 21)
+    camera = make_pair(sharp, family_config("camera", length=17.0), 100).blurred
+    gated = load(gated_run)(camera)
+    assert np.abs(gated - camera).mean() > 0.005  # the learned gate restores it
+    thresholds_only = load(gated_run, tile=TileConfig(plate_gate=False))
+    np.testing.assert_array_equal(thresholds_only(camera), camera)
+    unblurred = make_pair(sharp, family_config("sharp"), 100).blurred
+    np.testing.assert_array_equal(load(gated_run)(unblurred), unblurred)
 
 
 def test_large_valid_image_runs_through_tiles(tiny_model_path: Path) -> None:
