@@ -488,12 +488,13 @@ Notes
   before LiteRT, the fast model, lanes and the cheaper I/O (100.2 GMAC/s): a plate
   took 19.2 ms through onnxruntime, a folder ran at 46.9 plates/s, the blurred
   4000x3000 frame took 22.3 s.
-- Run-to-run spread on this VM is large even when it is quiet. Six runs on
-  2026-12-01 after LiteRT gave a plate 11.7-13.3 ms through the default in four runs
-  and 16.5 and 18.4 ms in two slower ones, the blurred 4000x3000 frame 10.7-17.0 s
-  with the default and 6.4-8.3 s with `fast` (5.8 s once in-process), the `fast`
-  folder in two processes 126.1-146.0 plates/s and the default's 81.7-93.9 plates/s;
-  compare rows within one run. onnxruntime took 17.1-17.6 ms a plate in three runs and
+- Run-to-run spread on this VM is large even when it is quiet. Seven runs on
+  2026-12-01 after LiteRT (the last with the learned plate gate) gave a plate
+  11.7-13.3 ms through the default in five runs and 16.5 and 18.4 ms in two slower
+  ones, the blurred 4000x3000 frame 10.7-17.0 s with the default and 6.0-8.3 s with
+  `fast` (5.8 s once in-process), the `fast`
+  folder in two processes 120.3-146.0 plates/s and the default's 81.7-93.9 plates/s;
+  compare rows within one run. onnxruntime took 17.1-19.7 ms a plate in four runs and
   28-36 ms in three: its threads then competed with those LiteRT had started in the
   same process.
 - "random init" rows time the architecture only (speed does not depend on the weights);
