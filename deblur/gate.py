@@ -8,15 +8,18 @@ from clean straight blurs, but a camera pipeline (soft optics, sensor noise and 
 top of the motion) fills the cepstral zeros: those plates score like sharp ones, so the
 fixed thresholds of :attr:`deblur.config.TileConfig.plate_pass_through` passed almost
 every ``camera`` plate through unrestored, although the network reads far more of them
-(+140 OCR reads on 180 plates, measured ungated on seed-11 draws of every family).
+(+140 PP-OCR and Tesseract reads on 180 plates, restored with no gate, on seed-11 and
+-12 draws of every family).
 
 :class:`PlateGate` is a logistic regression on seven cheap features of the plate and its
 blur estimate (:data:`GATE_FEATURES`, :func:`plate_features`). It was fitted by
 ``benchmarks/fit_gate.py`` on synthetic plates of every degradation family (seeds 11
-and 12, not the suites' seeds), labelled by whether the ungated default network made
-the plate read better with PP-OCR and Tesseract. The shipped coefficients live in
-``deblur/weights/plate_gate.json`` (:func:`shipped_gate`); its probability is turned
-into a restoration weight by linear thresholds, as the cepstral gate's strength was.
+and 12, not the suites' seeds): 1 for a plate with a straight blur that the default
+network's restoration did not cost reads, 0 for every other plate, shaken ones
+included. The shipped coefficients live in ``deblur/weights/plate_gate.json``
+(:func:`shipped_gate`); its probability is turned into a restoration weight by linear
+thresholds, and the model deblurrers keep the larger of that weight and the cepstral
+thresholds' (``results/plate_gate.md``).
 """
 
 from __future__ import annotations
