@@ -36,7 +36,13 @@ from bench.ocr import get_ocr, normalize_plate_text
 from bench.samples import build_sample, count_samples
 from deblur.config import TileConfig
 from deblur.estimate import estimate_linear_psf
-from deblur.gate import GATE_FEATURES, PlateGate, fit_gate, plate_features
+from deblur.gate import (
+    GATE_FEATURES,
+    GATE_THRESHOLDS,
+    PlateGate,
+    fit_gate,
+    plate_features,
+)
 from deblur.inference import GUIDE_MAX_LENGTH, load
 from deblur.regions import region_weight
 
@@ -46,10 +52,6 @@ DRAWS = (
 )
 LENGTHS = (5, 9, 13, 17, 21, 25)
 STRAIGHT = ("motion", "seed2017", "camera")
-THRESHOLDS = (
-    0.5,
-    0.7,
-)  # chosen on selection draws (seeds 7 and 8, synthetic and real crops)
 
 
 def _draw(seed: int, count: int, styles: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -109,8 +111,8 @@ def main(
     """Gather the draws, print the held-out check and write the gate."""
     draws = [_draw(*spec) for spec in DRAWS]
     first, second = draws
-    held = fit_gate(first["features"], *_labels(first), thresholds=THRESHOLDS)
-    middle = sum(THRESHOLDS) / 2  # where the gate's weight passes 0.5
+    held = fit_gate(first["features"], *_labels(first), thresholds=GATE_THRESHOLDS)
+    middle = sum(GATE_THRESHOLDS) / 2  # where the gate's weight passes 0.5
     learned = np.array([held.probability(f) > middle for f in second["features"]])
     gate_says = learned | (second["cepstral"] >= 0.5)  # the gate only adds plates
     typer.echo(
@@ -124,7 +126,7 @@ def main(
     pairs = [_labels(draw) for draw in draws]
     labels = np.concatenate([pair[0] for pair in pairs])
     weights = np.concatenate([pair[1] for pair in pairs])
-    gate = fit_gate(features, labels, weights, thresholds=THRESHOLDS)
+    gate = fit_gate(features, labels, weights, thresholds=GATE_THRESHOLDS)
     record = {"features": list(GATE_FEATURES), **dataclasses.asdict(gate)}
     record["fitted"] = (
         f"benchmarks/fit_gate.py on {datetime.date.today()}: seeds "

@@ -40,7 +40,14 @@ from deblur.io import to_gray
 if TYPE_CHECKING:  # scipy is imported only when a plate is restored
     from deblur.estimate import PsfEstimate
 
-__all__ = ["GATE_FEATURES", "PlateGate", "plate_features", "fit_gate", "shipped_gate"]
+__all__ = [
+    "GATE_FEATURES",
+    "GATE_THRESHOLDS",
+    "PlateGate",
+    "plate_features",
+    "fit_gate",
+    "shipped_gate",
+]
 
 GATE_FEATURES = (
     "log_strength",
@@ -52,6 +59,11 @@ GATE_FEATURES = (
     "echo_ratio",
 )
 """The gate's inputs, in order (see :func:`plate_features`)."""
+
+GATE_THRESHOLDS = (0.6, 0.8)
+"""Probability at which a plate's weight starts to rise, and at which it is restored
+fully: chosen on selection draws (seeds 7 and 8, synthetic and real crops) among 0.4-0.6
+to 0.7-0.9 (``results/plate_gate.md``)."""
 
 _MIN_SIDE = 3  # np.gradient's second differences need three samples a side
 
@@ -148,7 +160,7 @@ class PlateGate:
     scale: tuple[float, ...]
     coef: tuple[float, ...]
     intercept: float
-    thresholds: tuple[float, float] = (0.6, 0.8)
+    thresholds: tuple[float, float] = GATE_THRESHOLDS
 
     def __post_init__(self) -> None:
         size = len(GATE_FEATURES)
@@ -200,7 +212,7 @@ class PlateGate:
             scale=tuple(data["scale"]),
             coef=tuple(data["coef"]),
             intercept=float(data["intercept"]),
-            thresholds=tuple(data.get("thresholds", (0.6, 0.8))),
+            thresholds=tuple(data.get("thresholds", GATE_THRESHOLDS)),
         )
 
     @classmethod
@@ -218,7 +230,7 @@ def fit_gate(
     weights: NDArray[np.float64] | None = None,
     *,
     ridge: float = 1e-2,
-    thresholds: tuple[float, float] = (0.6, 0.8),
+    thresholds: tuple[float, float] = GATE_THRESHOLDS,
 ) -> PlateGate:
     """Fit a :class:`PlateGate` by Newton's method (iteratively reweighted least squares).
 

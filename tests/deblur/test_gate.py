@@ -11,7 +11,14 @@ import pytest
 
 from deblur.config import PlateConfig, TileConfig
 from deblur.estimate import estimate_linear_psf
-from deblur.gate import GATE_FEATURES, PlateGate, fit_gate, plate_features, shipped_gate
+from deblur.gate import (
+    GATE_FEATURES,
+    GATE_THRESHOLDS,
+    PlateGate,
+    fit_gate,
+    plate_features,
+    shipped_gate,
+)
 from deblur.regions import region_weight
 from deblur.synth.degrade import make_pair
 from deblur.synth.families import family_config
@@ -87,6 +94,7 @@ def test_fit_gate_separates_a_learnable_rule_and_round_trips(tmp_path: Path) -> 
 
 def test_shipped_gate_restores_camera_plates_the_thresholds_pass_through() -> None:
     gate = shipped_gate()
+    assert gate.thresholds == GATE_THRESHOLDS  # the file is what fit_gate.py writes
     thresholds = TileConfig().plate_pass_through
     camera = sharp = learned = 0
     for i, plate in enumerate(_plates(12, 21)):
