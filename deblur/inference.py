@@ -253,8 +253,8 @@ class ModelDeblurrer:
         plate crop: the ``tile.plate_pass_through`` thresholds, and when
         ``tile.plate_gate`` is set the learned gate (:func:`deblur.gate.shipped_gate`)
         may raise a plate's weight above theirs (None thresholds: restore every
-        plate). Not clipped. (Frames pool the
-        weights of neighbouring tiles first, see :func:`pooled_weights`.)
+        plate). Not clipped. (Frames pool the weights of neighbouring tiles first,
+        see :func:`pooled_weights`.)
         """
         from deblur.estimate import estimate_linear_psf
 
@@ -297,7 +297,9 @@ class ModelDeblurrer:
     ) -> float:
         """The thresholds' weight, raised to the learned gate's where it has one."""
         weight = region_weight(region, estimate, thresholds)
-        return weight if gate is None else max(weight, gate.weight(region, estimate))
+        if gate is None or weight >= 1.0:  # the gate only raises a weight
+            return weight
+        return max(weight, gate.weight(region, estimate))
 
     def _restore_with(
         self,
