@@ -14,6 +14,10 @@ The file takes any ``(N, H, W, C)`` input whose ``H`` and ``W`` are multiples of
 model's size multiple; :class:`deblur.inference.LiteRtDeblurrer` pads to it. The file
 carries the same ``channels``/``multiple``/``source`` metadata as the ONNX export, in
 the flatbuffer's metadata table (:func:`deblur.inference.tflite_metadata` reads it).
+
+Both are made from the model's export form (:func:`deblur.models.export_form.
+export_form`): the same function with its normalisations and residual scales folded
+into plain operations that the runtimes run faster.
 """
 
 from __future__ import annotations
@@ -106,10 +110,12 @@ def export_onnx(
     import tf2onnx
 
     from deblur.inference import OnnxDeblurrer
+    from deblur.models.export_form import export_form
 
     channels, multiple = _model_info(model)
+    core = export_form(model, drop_padding=False)
     spec = [tf.TensorSpec([None, None, None, channels], tf.float32, name="blurred")]
-    function = tf.function(lambda x: model(x, training=False), input_signature=spec)
+    function = tf.function(lambda x: core(x, training=False), input_signature=spec)
     proto, _ = tf2onnx.convert.from_function(
         function, input_signature=spec, opset=opset
     )
@@ -164,10 +170,12 @@ def export_tflite(
         convert_variables_to_constants_v2,
     )
 
+    from deblur.models.export_form import export_form
+
     if height < 8 or width < 8:
         raise ValueError(f"height and width must be >= 8, got {height} x {width}")
     channels, multiple = _model_info(model)
-    core = _without_padding(model)
+    core = export_form(model)
     spec = tf.TensorSpec([None, None, None, channels], tf.float32, name="blurred")
     function = tf.function(lambda x: core(x, training=False))
     frozen = convert_variables_to_constants_v2(function.get_concrete_function(spec))
@@ -185,26 +193,6 @@ def export_tflite(
     probe = _probe((1, round_up(height, multiple), round_up(width, multiple), channels))
     error = float(np.abs(run_tflite(path, probe) - np.asarray(model(probe))).max())
     return ExportResult(path=path, format="tflite", max_abs_error=error)
-
-
-def _without_padding(model: Any) -> Any:  # Any: keras.Model
-    """A copy of `model` (same weights) whose ``PadToMultiple``/``CropLike`` pass through."""
-    import keras
-
-    from deblur.models.layers import CropLike, PadToMultiple
-
-    class _PassThrough(keras.layers.Layer):
-        def call(self, x: Any) -> Any:  # Any: backend tensor(s)
-            return x[0] if isinstance(x, (list, tuple)) else x
-
-    def clone(layer: Any) -> Any:  # Any: keras.layers.Layer
-        if isinstance(layer, (PadToMultiple, CropLike)):
-            return _PassThrough(name=layer.name)
-        return layer.__class__.from_config(layer.get_config())
-
-    core = keras.models.clone_model(model, clone_function=clone)
-    core.set_weights(model.get_weights())
-    return core
 
 
 def _with_tflite_metadata(content: bytes, entries: dict[str, str]) -> bytes:

@@ -650,12 +650,12 @@ class LiteRtDeblurrer(_ExportedDeblurrer):
             interpreter = Interpreter(
                 model_content=self._content, num_threads=threads or os.cpu_count() or 1
             )
-            if shape is not None:
+            if shape is not None:  # planned for this shape (a probe only reads details)
                 (given,) = interpreter.get_input_details()
                 interpreter.resize_tensor_input(
                     given["index"], list(shape), strict=True
                 )
-            interpreter.allocate_tensors()
+                interpreter.allocate_tensors()
         return interpreter
 
     def _run(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:

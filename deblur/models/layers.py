@@ -56,7 +56,10 @@ class ChannelAttention(keras.layers.Layer):
 
     def call(self, x: Any) -> Any:  # Any: backend tensor
         pooled = ops.mean(x, axis=(1, 2), keepdims=True)
-        weights = ops.matmul(pooled, self.kernel) + self.bias
+        # A 1x1 convolution, not a matmul: the same numbers, but exporters turn a
+        # matmul of a (N, 1, 1, C) tensor into reshapes around a fully connected op.
+        kernel = ops.reshape(self.kernel, (1, 1, self.channels, self.channels))
+        weights = ops.conv(pooled, kernel) + self.bias
         return x * weights
 
     def get_config(self) -> dict[str, Any]:  # Any: JSON-serialisable config
