@@ -54,7 +54,7 @@ __all__ = [
     "edge_taper",
 ]
 
-Plane = NDArray[np.float64]
+Plane = NDArray[np.floating]
 """One 2-D colour plane, float64."""
 
 _TAPER_PADS = 3
@@ -62,7 +62,11 @@ _TAPER_PADS = 3
 
 
 def apply_per_channel(
-    image: Image, fn: Callable[[Plane], Plane], *, pad: int = 0
+    image: Image,
+    fn: Callable[[Plane], Plane],
+    *,
+    pad: int = 0,
+    dtype: type[np.floating] = np.float64,
 ) -> Image:
     """Apply a 2-D restoration `fn` to every colour plane of `image`.
 
@@ -71,9 +75,11 @@ def apply_per_channel(
     image : (H, W) or (H, W, C) ndarray of float32 in [0, 1]
         Input image, C in {1, 3, 4}; it is not modified.
     fn : callable
-        Maps a float64 plane to a float64 plane of the same shape.
+        Maps a plane of `dtype` to a plane of the same shape.
     pad : int
         Edge-replicating padding added on every side before `fn`, cropped afterwards.
+    dtype : {numpy.float64, numpy.float32}
+        Precision of the planes `fn` receives.
 
     Returns
     -------
@@ -91,7 +97,7 @@ def apply_per_channel(
     height, width = image.shape[:2]
 
     def restore(plane: NDArray[np.float32]) -> NDArray[np.float32]:
-        padded = np.pad(plane.astype(np.float64), pad, mode="edge")
+        padded = np.pad(plane.astype(dtype), pad, mode="edge")
         out = np.asarray(fn(padded))[pad : pad + height, pad : pad + width]
         return np.clip(out, 0.0, 1.0).astype(np.float32)
 
@@ -157,12 +163,13 @@ class WienerDeblurrer:
         self.balance = float(balance)
 
     def __call__(self, image: Image) -> Image:
-        """Deconvolve `image` (same shape and dtype out)."""
+        """Deconvolve `image` (same shape and dtype out), in float32 FFTs."""
         pad = _TAPER_PADS * max(self.psf.shape)
         return apply_per_channel(
             image,
             lambda plane: wiener_hunt(plane, self.psf, balance=self.balance, taper=pad),
             pad=pad,
+            dtype=np.float32,
         )
 
 

@@ -50,6 +50,7 @@ _MIN_FFT = 64
 _TUKEY_ALPHA = 0.3  # fraction of the window that is tapered, half at each end
 _LIFTER = 4.0  # quefrency (px) below which the cepstrum is damped: 1 - exp(-(r / 4)^2)
 _SMOOTH = 0.7  # sigma (px) of the Gaussian that favours broad valleys over lone spikes
+_FLAT = 1e-6  # peak-to-peak below which an image is flat (16-bit grey level: 1.5e-5)
 
 
 @dataclass(frozen=True)
@@ -134,8 +135,11 @@ def estimate_linear_psf(
         raise ValueError(f"smooth must be >= 0, got {smooth}")
     if not 0.0 <= taper <= 1.0:
         raise ValueError(f"taper must be in [0, 1], got {taper}")
-    gray = to_gray(image).astype(np.float64)
+    gray = to_gray(image).astype(np.float32)  # float32 FFTs: half the time
     gray = gray - gray.mean()
+    if float(np.ptp(gray)) < _FLAT:  # rounding alone would make a deep "valley"
+        psf = linear_psf(min_length, 0.0)
+        return PsfEstimate(min_length, 0.0, psf, strength=0.0, echo=0.0)
     grid = _grid(gray.shape, taper, min_length, max_length)
     spectrum = np.abs(fft.rfft2(gray * grid.window, s=grid.shape))
     cepstrum = fft.fftshift(fft.irfft2(np.log(spectrum + 1e-3), s=grid.shape))
@@ -187,7 +191,7 @@ def _grid(
 ) -> _Grid:
     """The window, lifter and search mask for images of `size` (cached: a folder of
     plates or a frame's tiles repeat a few sizes, and these cost a third of a call)."""
-    window = np.outer(*(windows.tukey(n, taper) for n in size))
+    window = np.outer(*(windows.tukey(n, taper) for n in size)).astype(np.float32)
     # zero-pad past the longest blur so the cepstral peak does not wrap around
     shape = tuple(
         fft.next_fast_len(max(_MIN_FFT, n + int(math.ceil(max_length)) + 1), real=True)

@@ -2,7 +2,9 @@
 
 One plane is restored with five real 2-D FFTs at one fast size: the plane's spectrum, the
 circular blur that the taper blends in at the border, the tapered plane's spectrum and
-the inverse. scikit-image's ``wiener`` computes the same filter but recomputes both
+the inverse. They run in the plane's precision: a float32 plane (what
+:class:`deblur.deblurrers.WienerDeblurrer` passes) takes half the time of a float64 one,
+and the result differs by about 1e-6 on a [0, 1] plane. scikit-image's ``wiener`` computes the same filter but recomputes both
 transfer functions per call on complex FFTs; together with a separate complex-FFT edge
 taper that cost ~5 ms per 240x60 luminance plate (``benchmarks/perf.py``).
 """
@@ -19,10 +21,12 @@ from deblur.types import PSF
 
 __all__ = ["otf", "edge_taper", "wiener_hunt"]
 
-Plane = NDArray[np.float64]
+Plane = NDArray[np.floating]
 
 
-def otf(psf: PSF, shape: tuple[int, int]) -> NDArray[np.complex128]:
+def otf(
+    psf: PSF, shape: tuple[int, int], *, dtype: type[np.floating] = np.float64
+) -> NDArray[np.complexfloating]:
     """Return the optical transfer function of `psf` on a periodic grid of `shape`.
 
     Parameters
@@ -31,10 +35,12 @@ def otf(psf: PSF, shape: tuple[int, int]) -> NDArray[np.complex128]:
         Kernel with its centre at index ``(h // 2, w // 2)``; h, w at most `shape`.
     shape : (int, int)
         Size of the periodic grid.
+    dtype : {numpy.float64, numpy.float32}
+        Precision of the transform.
 
     Returns
     -------
-    (H, W // 2 + 1) ndarray of complex128
+    (H, W // 2 + 1) ndarray of complex128 (complex64 for float32)
         ``rfft2`` of the kernel placed with its centre at ``(0, 0)``.
 
     Examples
@@ -42,7 +48,7 @@ def otf(psf: PSF, shape: tuple[int, int]) -> NDArray[np.complex128]:
     >>> bool(np.allclose(otf(np.ones((1, 1)), (4, 4)), 1.0))
     True
     """
-    kernel = np.zeros(shape)
+    kernel = np.zeros(shape, dtype)
     kh, kw = psf.shape
     kernel[:kh, :kw] = psf
     kernel = np.roll(kernel, (-(kh // 2), -(kw // 2)), axis=(0, 1))
@@ -59,17 +65,19 @@ def _ramp(size: int, width: int) -> NDArray[np.float64]:
 
 
 def _taper(
-    plane: Plane, spectrum: NDArray[np.complex128], transfer: NDArray[np.complex128],
+    plane: Plane, spectrum: NDArray[np.complexfloating], transfer: NDArray[np.complexfloating],
     width: int,
 ) -> Plane:  # fmt: skip
     blurred = fft.irfft2(spectrum * transfer, s=plane.shape)
-    weight = _taper_weight(plane.shape, width)
-    return weight * plane + (1.0 - weight) * blurred
+    weight = _taper_weight(plane.shape, width, plane.dtype.name)
+    return weight * plane + (1 - weight) * blurred
 
 
 @functools.lru_cache(maxsize=16)
-def _taper_weight(shape: tuple[int, ...], width: int) -> NDArray[np.float64]:
-    weight = np.outer(_ramp(shape[0], width), _ramp(shape[1], width))
+def _taper_weight(
+    shape: tuple[int, ...], width: int, dtype: str
+) -> NDArray[np.floating]:
+    weight = np.outer(_ramp(shape[0], width), _ramp(shape[1], width)).astype(dtype)
     weight.flags.writeable = False
     return weight
 
@@ -79,7 +87,7 @@ def edge_taper(padded: Plane, psf: PSF, *, width: int) -> Plane:
 
     Parameters
     ----------
-    padded : (H, W) ndarray of float64
+    padded : (H, W) ndarray of float64 or float32
         A padded plane; it is not modified.
     psf : (h, w) ndarray
         Blur kernel, centre at index ``shape // 2``, sum 1.
@@ -88,7 +96,7 @@ def edge_taper(padded: Plane, psf: PSF, *, width: int) -> Plane:
 
     Returns
     -------
-    tapered : (H, W) ndarray of float64
+    tapered : (H, W) ndarray of `padded`'s dtype
         ``w * padded + (1 - w) * circular_blur(padded)`` with ``w`` rising from 0 at
         the border to 1 at `width` pixels in, so the plane is consistent with the
         periodic model of FFT deconvolution at its wrap-around.
@@ -97,7 +105,7 @@ def edge_taper(padded: Plane, psf: PSF, *, width: int) -> Plane:
     ----------
     MATLAB Image Processing Toolbox, ``edgetaper``.
     """
-    transfer = otf(psf, padded.shape)
+    transfer = otf(psf, padded.shape, dtype=padded.dtype.type)
     return _taper(padded, fft.rfft2(padded), transfer, width)
 
 
@@ -106,8 +114,8 @@ def wiener_hunt(plane: Plane, psf: PSF, *, balance: float, taper: int) -> Plane:
 
     Parameters
     ----------
-    plane : (H, W) ndarray of float64
-        A padded plane; it is not modified.
+    plane : (H, W) ndarray of float64 or float32
+        A padded plane; it is not modified. The FFTs run in its precision.
     psf : (h, w) ndarray
         Blur kernel, centre at index ``shape // 2``, sum 1.
     balance : float
@@ -117,7 +125,7 @@ def wiener_hunt(plane: Plane, psf: PSF, *, balance: float, taper: int) -> Plane:
 
     Returns
     -------
-    restored : (H, W) ndarray of float64
+    restored : (H, W) ndarray of `plane`'s dtype
         ``irfft2(conj(T) X / (|T|^2 + balance |L|^2))`` with ``T`` the PSF's and
         ``L`` the 5-point Laplacian's transfer function, ``X`` the tapered plane's
         spectrum: the filter of ``skimage.restoration.wiener``, unclipped.
@@ -136,19 +144,25 @@ def wiener_hunt(plane: Plane, psf: PSF, *, balance: float, taper: int) -> Plane:
     height, width = plane.shape
     shape = (fft.next_fast_len(height, real=True), fft.next_fast_len(width, real=True))
     plane = np.pad(plane, ((0, shape[0] - height), (0, shape[1] - width)), mode="edge")
-    transfer = otf(psf, shape)
+    real = plane.dtype.type if plane.dtype == np.float32 else np.float64
+    plane = plane.astype(real, copy=False)
+    transfer = otf(psf, shape, dtype=real)
     spectrum = fft.rfft2(plane)
     if taper > 0:
         spectrum = fft.rfft2(_taper(plane, spectrum, transfer, taper))
-    gain = np.conj(transfer) / (np.abs(transfer) ** 2 + balance * _laplacian2(shape))
+    regulariser = real(balance) * _laplacian2(shape, np.dtype(real).name)
+    gain = np.conj(transfer) / (transfer.real**2 + transfer.imag**2 + regulariser)
     return fft.irfft2(gain * spectrum, s=shape)[:height, :width]
 
 
 @functools.lru_cache(maxsize=16)
-def _laplacian2(shape: tuple[int, int]) -> NDArray[np.float64]:
+def _laplacian2(
+    shape: tuple[int, int], dtype: type[np.floating]
+) -> NDArray[np.floating]:
     """``|L|^2`` of the 5-point Laplacian on the ``rfft2`` grid of `shape` (cached)."""
     wy = 2.0 * np.pi * np.arange(shape[0]) / shape[0]
     wx = 2.0 * np.pi * np.arange(shape[1] // 2 + 1) / shape[1]
     result = (4.0 - 2.0 * np.cos(wy)[:, None] - 2.0 * np.cos(wx)[None, :]) ** 2
+    result = result.astype(dtype)
     result.flags.writeable = False
     return result

@@ -163,3 +163,11 @@ def test_gated_wiener_weight_ramps_and_validates() -> None:
     ]
     with pytest.raises(ValueError, match="gate"):
         BlindWienerDeblurrer(balance=0.01, max_length=40, gate=(16.0, 10.0))
+
+
+@pytest.mark.parametrize("value", [0.0, 0.5, 1.0])
+def test_a_flat_image_has_no_blur_to_measure(value: float) -> None:
+    flat = np.full((32, 96), value, np.float32)
+    estimate = estimate_linear_psf(flat)
+    assert estimate.strength == 0.0 and estimate.echo == 0.0
+    assert estimate.psf.sum() == pytest.approx(1.0)
