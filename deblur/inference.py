@@ -76,12 +76,14 @@ MIN_SIDE = 16
 GUIDE_BALANCE = 0.01
 """Wiener balance of a guided model's guide (the ``blind_wiener`` default)."""
 
-CALL_PIXELS = 64 * 1024
-"""Pixels per model call. Larger calls cost more per pixel on a CPU: the activations
-outgrow the caches. Measured through LiteRT on this project's 2-core CPU: the
-default restores 240x64 plates in 8.1 ms each one at a time, 7.9 ms four at a time,
-9.9 ms sixteen at a time; 256x256 tiles in 34.5 ms each one at a time, 48.8 ms eight
-at a time."""
+CALL_PIXELS = 16 * 1024
+"""Pixels per model call and runtime thread (at least one image a call). Larger calls
+cost more per pixel on a CPU, the activations outgrow the caches, unless more threads
+share them. Measured through LiteRT on this project's 2-core CPU (240x64 plates,
+2026-12-02, medians of 40 interleaved calls): with one thread ``fast`` takes 8.0 ms a
+plate one at a time, 8.2 two, 9.1 four at a time, the default 15.8, 17.1 and 18.0 ms;
+with two threads ``fast`` takes 7.0, 6.3 and 5.9 ms. A 256x256 tile (65 k pixels) runs
+alone either way."""
 
 FRAME_LANES = 2
 """Threads that measure a frame's tiles, and batches of tiles restored at once: one
@@ -118,6 +120,9 @@ class ModelDeblurrer:
 
     Attributes
     ----------
+    threads : int
+        The runtime's CPU threads (0: every CPU), as the subclass was given them; a
+        model call takes :data:`CALL_PIXELS` pixels per thread.
     crops_only : bool
         Refuse images larger than one tile with a ``ValueError`` (set by :func:`load`
         from ``"crops_only": true`` in the model card: a model known to fail on whole
@@ -165,6 +170,7 @@ class ModelDeblurrer:
         self.guide = guide
         self.in_channels = channels * (2 if guided else 1)
         self.crops_only = False
+        self.threads = 0  # the runtime's threads (0: every CPU); set by subclasses
 
     def _run(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
         raise NotImplementedError
@@ -174,13 +180,15 @@ class ModelDeblurrer:
 
         The batch is mirror-padded to at least ``MIN_SIDE`` and to a multiple of
         ``multiple`` on each side, then cropped back. Not clipped. It runs in calls of
-        at most :data:`CALL_PIXELS` pixels (at least one image each).
+        at most :data:`CALL_PIXELS` pixels per runtime thread (at least one image
+        each).
         """
         _, height, width, _ = batch.shape
         target_h = round_up(max(height, MIN_SIDE), self.multiple)
         target_w = round_up(max(width, MIN_SIDE), self.multiple)
         padded = np.ascontiguousarray(pad_to(batch, target_h, target_w), np.float32)
-        step = max(1, CALL_PIXELS // (target_h * target_w))
+        threads = self.threads or os.cpu_count() or 1
+        step = max(1, CALL_PIXELS * threads // (target_h * target_w))
         out = np.concatenate(
             [
                 np.asarray(self._run(padded[i : i + step]), dtype=np.float32)

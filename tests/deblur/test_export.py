@@ -133,13 +133,18 @@ def test_large_batches_run_in_calls_of_call_pixels(
 ) -> None:
     from deblur.inference import CALL_PIXELS
 
-    side = 160  # two images per call, then one
+    side = 80  # two images per call on one thread, then one
     assert CALL_PIXELS // (side * side) == 2
     batch = np.random.default_rng(4).random((3, side, side, 1), dtype=np.float32)
-    restored = load(tflite_path)
+    restored = load(tflite_path, threads=1)
     calls = []
     run = restored._run  # type: ignore[attr-defined]
     restored._run = lambda b: calls.append(len(b)) or run(b)  # type: ignore[attr-defined]
     out = restored.predict_batch(batch)  # type: ignore[attr-defined]
     assert calls == [2, 1]
     np.testing.assert_allclose(out, np.asarray(tiny_model(batch)), atol=1e-4)
+    two = load(tflite_path, threads=2)  # twice the pixels per call: all three at once
+    run_two = two._run  # type: ignore[attr-defined]
+    two._run = lambda b: calls.append(len(b)) or run_two(b)  # type: ignore[attr-defined]
+    two.predict_batch(batch)  # type: ignore[attr-defined]
+    assert calls == [2, 1, 3]
