@@ -10,6 +10,7 @@ processes.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 import os
 import time
@@ -370,6 +371,10 @@ _WORKER_DEBLURRER: list[Deblurrer] = []  # the worker process's deblurrer, once 
 
 def _start_worker(make_deblurrer: Callable[[], Deblurrer]) -> None:
     _WORKER_DEBLURRER.append(make_deblurrer())
+    # Everything alive now (modules, the model) lives as long as the worker: keep it
+    # out of the garbage collector's full passes, which otherwise took about 8% of a
+    # worker's CPU on 1,000 plates (sampled with py-spy).
+    gc.freeze()
 
 
 def _worker_task(jobs: list[Job], overwrite: bool, batch: int) -> list[FileResult]:

@@ -171,3 +171,13 @@ def test_a_flat_image_has_no_blur_to_measure(value: float) -> None:
     estimate = estimate_linear_psf(flat)
     assert estimate.strength == 0.0 and estimate.echo == 0.0
     assert estimate.psf.sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("size", [1, 2, 5, 60, 241, 300])
+@pytest.mark.parametrize("alpha", [0.0, 0.3, 1.0])
+def test_tukey_matches_scipy(size: int, alpha: float) -> None:
+    from scipy.signal.windows import tukey as scipy_tukey
+
+    from deblur.estimate import tukey
+
+    np.testing.assert_allclose(tukey(size, alpha), scipy_tukey(size, alpha), atol=1e-12)
