@@ -9,7 +9,11 @@ keras = pytest.importorskip("keras")
 
 from deblur.config import ModelConfig  # noqa: E402
 from deblur.models import build_model  # noqa: E402
-from deblur.models.export_form import ChannelNorm, export_form  # noqa: E402
+from deblur.models.export_form import (  # noqa: E402
+    ChannelNorm,
+    PixelShuffleConv,
+    export_form,
+)
 from deblur.models.layers import ScaledResidual  # noqa: E402
 
 
@@ -41,6 +45,7 @@ def test_export_form_folds_every_norm_and_residual_scale() -> None:
     kinds = {type(layer) for layer in core.layers}
     assert keras.layers.LayerNormalization not in kinds
     assert ScaledResidual not in kinds
+    assert keras.layers.Conv2DTranspose not in kinds and PixelShuffleConv in kinds
     norms = [layer for layer in core.layers if isinstance(layer, ChannelNorm)]
     assert len(norms) == sum(
         isinstance(layer, keras.layers.LayerNormalization) for layer in model.layers
@@ -77,4 +82,19 @@ def test_channel_norm_matches_layer_normalization_without_affine() -> None:
     reference = keras.layers.LayerNormalization(epsilon=1e-6, center=False, scale=False)
     np.testing.assert_allclose(
         np.asarray(ChannelNorm(1e-6)(x)), np.asarray(reference(x)), atol=1e-5
+    )
+
+
+@pytest.mark.parametrize("stride", [2, 3])
+def test_a_block_transpose_becomes_a_pixel_shuffle(stride: int) -> None:
+    inputs = keras.Input(shape=(None, None, 3))
+    up = keras.layers.Conv2DTranspose(5, stride, strides=stride, name="up")(inputs)
+    model = keras.Model(inputs, up)
+    rng = np.random.default_rng(5)
+    model.set_weights([rng.standard_normal(w.shape) for w in model.get_weights()])
+    core = export_form(model)
+    assert isinstance(core.get_layer("up"), PixelShuffleConv)
+    batch = rng.random((2, 4, 7, 3), dtype=np.float32)
+    np.testing.assert_allclose(
+        np.asarray(core(batch)), np.asarray(model(batch)), rtol=1e-5, atol=1e-5
     )
