@@ -465,7 +465,7 @@ Convolution throughput of this machine (3x3 Conv2D 64->64 on 256x256):
 {_photo_rows(r)}| default U-Net, frame region by region | 1000x750 street frame, sharp | {r["frame_sharp_ms"] / 1000:.2f} s | | changed by {r["frame_change"]:.2f} grey levels on average (target <= 1.5), largest step between neighbouring 256 px tiles {r["frame_steps"]:.2f} (target <= 0.5) |
 | the same frame blurred 15 px | 1000x750 street frame | {r["frame_blurred_ms"] / 1000:.2f} s | | |
 {_fast_rows(r)}| default U-Net, `deblur run` on a folder: {r["workers"]} worker processes (start-up included) | {r["plates"]} plates 240x60 | **{r["plates_per_s_processes"]:.1f} plates/s** | | target 150 plates/s |
-| default U-Net, in one process: `deblur_jobs` in steps of {r["batch"]} (read ahead, model calls of 4 plates, write behind) | {r["plates"]} plates 240x60 | {r["plates_per_s"]:.1f} plates/s | {1000 / r["default_floor_ms"]:.0f} plates/s | {1000 / r["plates_per_s"]:.1f} ms/plate end to end, {r["default_floor_ms"] * r["plates_per_s"] / 1000:.2f} of the floor's rate; target 150 plates/s |
+| default U-Net, in one process: `deblur_jobs` in steps of {r["batch"]} (read ahead, model calls of up to 16 k pixels per runtime thread, write behind) | {r["plates"]} plates 240x60 | {r["plates_per_s"]:.1f} plates/s | {1000 / r["default_floor_ms"]:.0f} plates/s | {1000 / r["plates_per_s"]:.1f} ms/plate end to end, {r["default_floor_ms"] * r["plates_per_s"] / 1000:.2f} of the floor's rate; target 150 plates/s |
 | the same, two steps at a time (`lanes=2`) | {r["plates"]} plates 240x60 | {r["plates_per_s_two_lanes"]:.1f} plates/s | | 2 lanes are {r["plates_per_s_two_lanes"] / r["plates_per_s"]:.2f}x as fast as {r["lanes"]} |
 | the same, one plate at a time (`batch=1, lanes=1`, as before 2026-12-01) | {r["plates"]} plates 240x60 | {r["plates_per_s_single"]:.1f} plates/s | | steps of {r["batch"]} are {r["plates_per_s"] / r["plates_per_s_single"]:.2f}x as fast |
 
@@ -497,6 +497,17 @@ Notes
   compare rows within one run. onnxruntime took 17.1-19.7 ms a plate in four runs and
   28-36 ms in three: its threads then competed with those LiteRT had started in the
   same process.
+- 2026-12-02: the exported files are made from the models' export form
+  (`deblur/models/export_form.py`: LayerNorm, residual scales and the upsampling in
+  plain ops, so XNNPACK takes the whole graph), the guide's and the estimate's FFTs are
+  float32, model calls take 16 k pixels per runtime thread, worker processes start
+  about 1 s sooner (no `scipy.signal` import) and freeze their start-up objects out of
+  the GC. This VM was about 1.35x slower that day than on 2026-12-01 (plain15: 511
+  against 378 ms), so the table above barely moved; interleaved runs against the
+  2026-12-01 code on the same minute (`benchmarks/ab_folder.py`, three rounds each)
+  measured the folder in two processes at 109-124 against 72-86 plates/s with `fast`
+  and 72-79 against 53-59 with the default (1.3-1.7x), and the network alone 1.4-1.7x
+  as fast on plates and 256 px tiles.
 - "random init" rows time the architecture only (speed does not depend on the weights);
   rerun once `deblur/weights/*.keras` exist to time `load()` on the shipped files.
 """
