@@ -46,3 +46,13 @@ def test_wiener_hunt_leaves_its_input_untouched() -> None:
     wiener_hunt(plane, linear_psf(7, 45), balance=0.01, taper=10)
     edge_taper(plane, linear_psf(7, 45), width=10)
     np.testing.assert_array_equal(plane, before)
+
+
+@pytest.mark.parametrize("taper", [0, 12])
+def test_wiener_hunt_in_float32_matches_float64(taper: int) -> None:
+    plane = np.random.default_rng(3).random((60, 130))
+    psf = linear_psf(11, 20)
+    double = wiener_hunt(plane, psf, balance=0.01, taper=taper)
+    single = wiener_hunt(plane.astype(np.float32), psf, balance=0.01, taper=taper)
+    assert single.dtype == np.float32 and double.dtype == np.float64
+    np.testing.assert_allclose(single, double, atol=1e-5)
