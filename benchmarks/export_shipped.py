@@ -18,16 +18,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import typer
 
 from deblur.export import export_onnx, export_tflite
-from deblur.inference import _weights_dir, load_keras_model
+from deblur.inference import load_keras_model, resolve_model
 
 MAX_ERROR = 1e-4
 
 
 def main(names: list[str] = typer.Argument(None)) -> None:  # noqa: B008
-    """Re-export `names` (every shipped model with an ONNX or TFLite file if none)."""
-    weights = _weights_dir()
+    """Re-export the shipped models `names` (``default`` and ``fast`` if none)."""
     for name in names or ["default", "fast"]:
-        model = load_keras_model(weights / f"{name}.keras")
+        keras_path = resolve_model(name)  # deblur/weights/<name>.keras
+        weights = keras_path.parent
+        model = load_keras_model(keras_path)
         card_path = weights / f"{name}.model_card.json"
         card = json.loads(card_path.read_text())
         for fmt, export in (("onnx", export_onnx), ("tflite", export_tflite)):
