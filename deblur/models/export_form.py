@@ -4,12 +4,15 @@ Exported files (:mod:`deblur.export`) are made from this copy, not from the trai
 model itself. It computes the same thing (within float rounding, checked on a probe at
 every export) with fewer and simpler operations:
 
-* Keras' ``LayerNormalization`` exports with dynamic reshapes (shape, gather, product,
-  pack) around every normalisation. XNNPACK cannot run those, so LiteRT split the
-  graph into dozens of pieces. It becomes :class:`ChannelNorm`, a mean and a reciprocal
-  square root over the channels.
-* A normalisation's scale and offset are folded into the 1x1 convolution that alone
-  reads it: ``W (g * n + b) + c = (W g) n + (W b + c)``.
+* Keras' ``LayerNormalization`` exports as a longer chain (squared difference, negate,
+  and its scale and offset as separate multiply-adds). It becomes :class:`ChannelNorm`,
+  a mean and a reciprocal square root over the channels, and its scale and offset are
+  folded into the 1x1 convolution that alone reads it:
+  ``W (g * n + b) + c = (W g) n + (W b + c)``.
+* The channel attention's matmul on a ``(N, 1, 1, C)`` tensor exported with dynamic
+  reshapes around it (shape, gather, product, pack), which XNNPACK cannot run, so LiteRT
+  split the graph into dozens of pieces; :class:`~deblur.models.layers.ChannelAttention`
+  now computes it as a 1x1 convolution (same numbers).
 * A :class:`~deblur.models.layers.ScaledResidual`'s ``beta`` is folded into the 1x1
   convolution that alone makes its second input, which leaves a plain ``Add``.
 * A transposed convolution whose kernel equals its stride (the U-Net's upsampling)
