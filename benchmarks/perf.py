@@ -507,8 +507,7 @@ Notes
   2026-12-01 code on the same minute (`benchmarks/ab_folder.py`, three rounds each)
   measured the folder in two processes at 109-124 against 72-86 plates/s with `fast`
   and 72-79 against 53-59 with the default (medians 1.38x and 1.45x), and the network
-  alone 1.4-1.7x
-  as fast on plates and 256 px tiles.
+  alone 1.4-1.7x as fast on plates and 256 px tiles.
 - "random init" rows time the architecture only (speed does not depend on the weights);
   rerun once `deblur/weights/*.keras` exist to time `load()` on the shipped files.
 """
