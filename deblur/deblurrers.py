@@ -55,7 +55,7 @@ __all__ = [
 ]
 
 Plane = NDArray[np.floating]
-"""One 2-D colour plane, float64."""
+"""One 2-D colour plane, float64 or float32 (see :func:`apply_per_channel`)."""
 
 _TAPER_PADS = 3
 """FFT methods pad by this many PSF sizes (tuned: 3 beats 1 and 2 on long blurs)."""

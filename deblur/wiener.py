@@ -3,10 +3,11 @@
 One plane is restored with five real 2-D FFTs at one fast size: the plane's spectrum, the
 circular blur that the taper blends in at the border, the tapered plane's spectrum and
 the inverse. They run in the plane's precision: a float32 plane (what
-:class:`deblur.deblurrers.WienerDeblurrer` passes) takes half the time of a float64 one,
-and the result differs by about 1e-6 on a [0, 1] plane. scikit-image's ``wiener`` computes the same filter but recomputes both
-transfer functions per call on complex FFTs; together with a separate complex-FFT edge
-taper that cost ~5 ms per 240x60 luminance plate (``benchmarks/perf.py``).
+:class:`deblur.deblurrers.WienerDeblurrer` passes) takes half the time of a float64
+one, and the result differs by about 1e-6 on a [0, 1] plane. scikit-image's
+``wiener`` computes the same filter but recomputes both transfer functions per call on
+complex FFTs; together with a separate complex-FFT edge taper that cost ~5 ms per
+240x60 luminance plate (``benchmarks/perf.py``).
 """
 
 from __future__ import annotations
@@ -65,9 +66,11 @@ def _ramp(size: int, width: int) -> NDArray[np.float64]:
 
 
 def _taper(
-    plane: Plane, spectrum: NDArray[np.complexfloating], transfer: NDArray[np.complexfloating],
+    plane: Plane,
+    spectrum: NDArray[np.complexfloating],
+    transfer: NDArray[np.complexfloating],
     width: int,
-) -> Plane:  # fmt: skip
+) -> Plane:
     blurred = fft.irfft2(spectrum * transfer, s=plane.shape)
     weight = _taper_weight(plane.shape, width, plane.dtype.name)
     return weight * plane + (1 - weight) * blurred
@@ -144,22 +147,21 @@ def wiener_hunt(plane: Plane, psf: PSF, *, balance: float, taper: int) -> Plane:
     height, width = plane.shape
     shape = (fft.next_fast_len(height, real=True), fft.next_fast_len(width, real=True))
     plane = np.pad(plane, ((0, shape[0] - height), (0, shape[1] - width)), mode="edge")
-    real = plane.dtype.type if plane.dtype == np.float32 else np.float64
+    real = np.float32 if plane.dtype == np.float32 else np.float64
     plane = plane.astype(real, copy=False)
     transfer = otf(psf, shape, dtype=real)
     spectrum = fft.rfft2(plane)
     if taper > 0:
         spectrum = fft.rfft2(_taper(plane, spectrum, transfer, taper))
-    regulariser = real(balance) * _laplacian2(shape, np.dtype(real).name)
+    regulariser = real(balance) * _laplacian2(shape, plane.dtype.name)
     gain = np.conj(transfer) / (transfer.real**2 + transfer.imag**2 + regulariser)
     return fft.irfft2(gain * spectrum, s=shape)[:height, :width]
 
 
 @functools.lru_cache(maxsize=16)
-def _laplacian2(
-    shape: tuple[int, int], dtype: type[np.floating]
-) -> NDArray[np.floating]:
-    """``|L|^2`` of the 5-point Laplacian on the ``rfft2`` grid of `shape` (cached)."""
+def _laplacian2(shape: tuple[int, int], dtype: str) -> NDArray[np.floating]:
+    """``|L|^2`` of the 5-point Laplacian on the ``rfft2`` grid of `shape`, in `dtype`
+    (a NumPy dtype name; cached)."""
     wy = 2.0 * np.pi * np.arange(shape[0]) / shape[0]
     wx = 2.0 * np.pi * np.arange(shape[1] // 2 + 1) / shape[1]
     result = (4.0 - 2.0 * np.cos(wy)[:, None] - 2.0 * np.cos(wx)[None, :]) ** 2

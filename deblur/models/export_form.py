@@ -135,7 +135,7 @@ def export_form(model: Any, *, drop_padding: bool = True) -> Any:  # Any: keras.
             return _PassThrough(name=layer.name)
         if layer.name in folded and isinstance(layer, ScaledResidual):
             return keras.layers.Add(name=layer.name)
-        if layer.name in folded:
+        if layer.name in folded:  # a channel LayerNormalization
             return ChannelNorm(layer.epsilon, name=layer.name)
         if _is_block_transpose(layer):
             return PixelShuffleConv(layer.filters, layer.strides[0], name=layer.name)
