@@ -298,6 +298,7 @@ _MODEL_FIELDS = {"arch", "channels", "width", "guide", "blocks"}
 _TRAIN_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
 # Option defaults, as the CLI spells them, read from the config dataclasses.
 _ARCH, _GUIDE, _LOSS = Arch(_MODEL.arch), Guide(_MODEL.guide), Loss(_TRAIN.loss)
+_PLATE_PRESET = PlatePreset(_TRAIN.plate_preset)
 _BLOCKS = ",".join(str(b) for b in _MODEL.blocks)
 _PATCH = f"{_TRAIN.patch[1]}x{_TRAIN.patch[0]}"  # WxH; TrainConfig.patch is (H, W)
 
@@ -341,6 +342,7 @@ def train_command(
     patience: Annotated[int, typer.Option(help="Early stopping patience (0 = off).")] = _TRAIN.patience,
     seed: Annotated[int, typer.Option(help="Random seed.")] = _TRAIN.seed,
     plates: Annotated[int, typer.Option(help="Synthetic source plates.")] = _TRAIN.plates,
+    plate_preset: Annotated[PlatePreset, typer.Option(help="Look of the synthetic plates.")] = _PLATE_PRESET,
     max_cpu_s: Annotated[float | None, typer.Option(help="Stop after this many CPU-seconds.")] = _TRAIN.max_cpu_s,
     photometric: Annotated[float, typer.Option(help="Photometric jitter strength, 0-1.")] = _TRAIN.photometric,
     init: Annotated[str | None, typer.Option(help=".keras model to fine-tune from.")] = _TRAIN.init,

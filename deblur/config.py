@@ -594,6 +594,10 @@ class TrainConfig:
         Seed for data order, degradation draws and weight initialisation.
     plates : int
         Number of synthetic source plates when training without ``data``.
+    plate_preset : {"classic", "variety"}
+        How those synthetic plates look (:meth:`PlateConfig.preset`): the three
+        classic dark-on-light styles, or every style and colour scheme with bolts,
+        dirt, shadows and car body.
     max_cpu_s : float or None
         Stop once the process has used this many CPU-seconds (for equal-budget
         comparisons between architectures); None trains for ``steps``.
@@ -626,6 +630,7 @@ class TrainConfig:
     patience: int = 0
     seed: int = 0
     plates: int = 3000
+    plate_preset: str = "classic"
     max_cpu_s: float | None = None
     photometric: float = 0.0
     init: str | None = None
@@ -654,6 +659,10 @@ class TrainConfig:
             raise ValueError(f"patience must be >= 0, got {self.patience}")
         if self.plates < 2:
             raise ValueError(f"plates must be >= 2, got {self.plates}")
+        if self.plate_preset not in PLATE_PRESETS:
+            raise ValueError(
+                f"plate_preset must be one of {PLATE_PRESETS}, got {self.plate_preset!r}"
+            )
         if self.max_cpu_s is not None and self.max_cpu_s <= 0:
             raise ValueError(f"max_cpu_s must be > 0 or None, got {self.max_cpu_s}")
         _check_range("photometric", self.photometric, 0.0, 1.0)

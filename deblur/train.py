@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from deblur.config import Distribute, ModelConfig, TrainConfig
+from deblur.config import Distribute, ModelConfig, PlateConfig, TrainConfig
 from deblur.io import atomic_write, atomic_write_bytes
 from deblur.pairs import PairSampler, synthetic_plates
 from deblur.types import Image
@@ -312,7 +312,8 @@ def _make_data(
 ) -> _Data:
     """Data step: the sources (synthetic plates when None), split, and the sampler."""
     if sources is None:
-        sources, texts = synthetic_plates(cfg.plates, seed=cfg.seed)
+        look = PlateConfig.preset(cfg.plate_preset)
+        sources, texts = synthetic_plates(cfg.plates, seed=cfg.seed, cfg=look)
     train_idx, val_idx = _split(len(sources), cfg.val_fraction, cfg.seed)
     sampler = PairSampler(
         sources,
@@ -460,7 +461,7 @@ class _Validation:
         restored = np.clip(self.predict(self.x).numpy(), 0, 1)
         val_loss = float(self.loss_fn(self.y, restored))
         if self.reader is not None:
-            ocr = _ocr_loss(self.reader, restored, *self.labels)
+            ocr = _ocr_loss(self.reader, restored, self.y, *self.labels)
             val_loss += self.ocr_weight * float(ocr)
         return val_loss, _mean_psnr(self.y, restored)
 
@@ -613,16 +614,35 @@ def _load_reader(cfg: TrainConfig) -> Any:  # Any: keras.Model or None
     return reader
 
 
-def _ocr_loss(reader, restored, labels, lengths):  # untyped: tensors
-    """The frozen `reader`'s mean CTC loss on `restored` plates (RGB is averaged)."""
+READABLE_CTC = 1.0
+"""A sharp plate counts as readable by the reader when its CTC loss is below this
+(the label has a probability above e^-1 = 37%)."""
+
+
+def _ocr_loss(reader, restored, sharp, labels, lengths):
+    """The frozen `reader`'s mean CTC loss on `restored` plates (RGB is averaged).
+
+    The reader was trained on dark text on light plates. Each plate is judged in the
+    polarity in which the reader reads its `sharp` target best (a white-on-blue plate
+    as its negative), and only plates whose sharp target the reader can read (CTC
+    loss below :data:`READABLE_CTC`) count: on the others its loss says nothing about the
+    restoration. Classic plates are all read as they are, so for them this is the
+    plain mean CTC loss. Untyped: TF tensors.
+    """
     import tensorflow as tf
 
     from deblur.reader import reader_ctc_loss
 
-    gray = tf.reduce_mean(restored, axis=-1, keepdims=True)
-    return tf.reduce_mean(
-        reader_ctc_loss(reader(gray, training=False), labels, lengths)
-    )
+    def ctc(images):  # untyped: tensors
+        return reader_ctc_loss(reader(images, training=False), labels, lengths)
+
+    target = tf.stop_gradient(tf.reduce_mean(sharp, axis=-1, keepdims=True))
+    as_is, negative = ctc(target), ctc(1.0 - target)
+    flip = tf.reshape(negative < as_is, [-1, 1, 1, 1])
+    counts = tf.cast(tf.minimum(as_is, negative) < READABLE_CTC, tf.float32)
+    plates = tf.reduce_mean(restored, axis=-1, keepdims=True)
+    losses = ctc(tf.where(flip, 1.0 - plates, plates))
+    return tf.reduce_sum(losses * counts) / tf.maximum(tf.reduce_sum(counts), 1.0)
 
 
 def _train_step(model, optimizer, loss_fn, reader, ocr_weight: float):
@@ -635,7 +655,7 @@ def _train_step(model, optimizer, loss_fn, reader, ocr_weight: float):
         restored = model(x, training=True)
         loss = loss_fn(y, restored)
         if reader is not None:
-            loss = loss + ocr_weight * _ocr_loss(reader, restored, *labels)
+            loss = loss + ocr_weight * _ocr_loss(reader, restored, y, *labels)
         return loss
 
     @tf.function(reduce_retracing=True)

@@ -56,6 +56,7 @@ from deblur.config import (
         (TrainConfig, {"val_every": 0}, "val_every"),
         (TrainConfig, {"patience": -1}, "patience"),
         (TrainConfig, {"plates": 1}, "plates"),
+        (TrainConfig, {"plate_preset": "fancy"}, "plate_preset"),
         (TrainConfig, {"max_cpu_s": 0.0}, "max_cpu_s"),
         (TrainConfig, {"photometric": 1.5}, "photometric"),
         (TrainConfig, {"degradations": ()}, "degradations"),

@@ -8,6 +8,8 @@ import pytest
 
 from deblur import train as train_module
 from deblur.config import BlurConfig, ModelConfig, TrainConfig
+from deblur.reader import encode_texts
+from deblur.text import PLATE_ALPHABET
 from deblur.train import train
 
 MODEL = ModelConfig(arch="unet", width=4, depth=2, blocks=(1, 1, 1))
@@ -135,12 +137,14 @@ def reader_path(tmp_path: Path) -> Path:
     return path
 
 
-def test_ocr_weight_adds_the_readers_ctc_loss(reader_path: Path) -> None:
+def test_ocr_weight_adds_the_readers_ctc_loss(
+    reader_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import keras
 
     from deblur.models import build_model
-    from deblur.reader import encode_texts, reader_ctc_loss
 
+    monkeypatch.setattr(train_module, "READABLE_CTC", np.inf)  # random targets count
     rng = np.random.default_rng(2)
     x = rng.random((2, 24, 48, 1)).astype(np.float32)
     y = rng.random((2, 24, 48, 1)).astype(np.float32)
@@ -151,8 +155,7 @@ def test_ocr_weight_adds_the_readers_ctc_loss(reader_path: Path) -> None:
         keras.utils.set_random_seed(0)
         model = build_model(MODEL)
         restored = model(x, training=True)
-        logits = reader(restored, training=False)
-        ctcs.append(float(np.mean(reader_ctc_loss(logits, labels, lengths))))
+        ctcs.append(float(train_module._ocr_loss(reader, restored, y, labels, lengths)))
         cfg = TrainConfig(**{**CFG.__dict__, "ocr_weight": weight})
         cfg = TrainConfig(**{**cfg.__dict__, "reader": str(reader_path)})
         step = train_module._train_step(
@@ -166,6 +169,50 @@ def test_ocr_weight_adds_the_readers_ctc_loss(reader_path: Path) -> None:
         losses.append(float(step(*arrays)))
     assert ctcs[0] == pytest.approx(ctcs[1]) and ctcs[0] > 0
     assert losses[1] - losses[0] == pytest.approx(0.5 * ctcs[0], rel=1e-3)
+
+
+def _dark_reader(text: str, columns: int = 12):  # untyped: a reader stand-in
+    """A reader that reads `text` from images darker than mid-grey, nothing else."""
+    import tensorflow as tf
+
+    labels, _ = encode_texts([text])
+    path = np.zeros(columns, np.int64)  # blank, char, blank, char, ...
+    path[1 : 2 * labels.shape[1] : 2] = labels[0]
+    sure = tf.constant(20.0 * np.eye(len(PLATE_ALPHABET) + 1)[path], tf.float32)
+
+    def read(images, training=False):  # untyped: tensors
+        dark = tf.reduce_mean(images, axis=[1, 2, 3]) < 0.5
+        return tf.where(dark[:, None, None], sure[None], tf.zeros_like(sure)[None])
+
+    return read
+
+
+def test_ocr_loss_reads_each_plate_in_its_sharp_polarity() -> None:
+    reader = _dark_reader("AB12")
+    labels, lengths = encode_texts(["AB12", "AB12"])
+    dark = np.full((1, 8, 16, 1), 0.2, np.float32)
+    light = 1.0 - dark
+    sharp = np.concatenate([dark, light])  # dark text plate, then a white-on-blue one
+    right = train_module._ocr_loss(reader, sharp, sharp, labels, lengths)
+    wrong = train_module._ocr_loss(reader, 1.0 - sharp, sharp, labels, lengths)
+    assert float(right) < 1e-3  # each read in its best polarity
+    assert float(wrong) > 10  # the restored plate's polarity is judged, not forgiven
+
+
+def test_ocr_loss_leaves_out_plates_the_reader_cannot_read_sharp() -> None:
+    reader = _dark_reader("AB12")
+    labels, lengths = encode_texts(["AB12", "XY34"])  # the reader never reads XY34
+    sharp = np.full((2, 8, 16, 1), 0.2, np.float32)
+    restored = np.stack([np.full((8, 16, 1), v, np.float32) for v in (0.2, 0.8)])
+    alone = train_module._ocr_loss(
+        reader, sharp[:1], sharp[:1], labels[:1], lengths[:1]
+    )
+    both = train_module._ocr_loss(reader, restored, sharp, labels, lengths)
+    assert float(both) == pytest.approx(float(alone), abs=1e-4)  # XY34 counts nothing
+    nothing = train_module._ocr_loss(
+        reader, restored[1:], sharp[1:], labels[1:], lengths[1:]
+    )
+    assert float(nothing) == 0.0
 
 
 def test_train_with_ocr_weight_on_synthetic_plates(
@@ -205,3 +252,22 @@ def test_mean_psnr_known_mse_and_cap() -> None:
     restored = np.stack([np.full((4, 4, 1), 0.1, np.float32), reference[0]])
     # 20 dB (MSE 0.01) and an exact restoration capped at 100 dB
     assert train_module._mean_psnr(reference, restored) == pytest.approx(60.0)
+
+
+@pytest.mark.parametrize("preset", ["classic", "variety"])
+def test_synthetic_training_plates_follow_plate_preset(
+    preset: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from deblur.config import PlateConfig
+
+    seen = []
+
+    def plates(count: int, *, seed: int, cfg: PlateConfig) -> tuple[list, list]:
+        seen.append(cfg)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(train_module, "synthetic_plates", plates)
+    cfg = TrainConfig(**{**CFG.__dict__, "plate_preset": preset})
+    with pytest.raises(RuntimeError, match="stop here"):
+        train_module._make_data(MODEL, cfg, None, None)
+    assert seen == [PlateConfig.preset(preset)]
