@@ -17,7 +17,9 @@ gained over the blurred plates, per family, against the cepstral thresholds that
 decided before and against an oracle that restores exactly the plates that gain. The
 shipped gate is then fitted on both draws. Takes about 8 minutes on 2 cores.
 
-Usage: ``python benchmarks/fit_gate.py [--out deblur/weights/plate_gate.json]``
+Usage: ``python benchmarks/fit_gate.py [--out deblur/weights/plate_gate.json]
+[--model default]`` (``--model`` takes a shipped name or a model file, for a network
+that is not shipped yet).
 """
 
 from __future__ import annotations
@@ -54,13 +56,15 @@ LENGTHS = (5, 9, 13, 17, 21, 25)
 STRAIGHT = ("motion", "seed2017", "camera")
 
 
-def _draw(seed: int, count: int, styles: tuple[str, ...]) -> dict[str, np.ndarray]:
+def _draw(
+    model_file: str, seed: int, count: int, styles: tuple[str, ...]
+) -> dict[str, np.ndarray]:
     """Features, family and OCR reads gained by ungated restoring, for one draw."""
     base = load_suite("mixed")
     blur = dataclasses.replace(base.blur, lengths=LENGTHS)
     suite = dataclasses.replace(base, seed=seed, count=count, styles=styles, blur=blur)
     samples = [build_sample(suite, i) for i in range(count_samples(suite))]
-    model = load("default", tile=TileConfig(plate_pass_through=None))
+    model = load(model_file, tile=TileConfig(plate_pass_through=None))
     blurred = [s.blurred for s in samples]
     restored = [model(image) for image in blurred]
     estimates = [estimate_linear_psf(b, max_length=GUIDE_MAX_LENGTH) for b in blurred]
@@ -107,9 +111,12 @@ def main(
     out: Annotated[Path, typer.Option(help="Gate file to write.")] = Path(
         "deblur/weights/plate_gate.json"
     ),
+    model: Annotated[
+        str, typer.Option(help="The network whose restorations label the plates.")
+    ] = "default",
 ) -> None:
     """Gather the draws, print the held-out check and write the gate."""
-    draws = [_draw(*spec) for spec in DRAWS]
+    draws = [_draw(model, *spec) for spec in DRAWS]
     first, second = draws
     held = fit_gate(first["features"], *_labels(first), thresholds=GATE_THRESHOLDS)
     middle = sum(GATE_THRESHOLDS) / 2  # where the gate's weight passes 0.5
@@ -130,7 +137,7 @@ def main(
     record = {"features": list(GATE_FEATURES), **dataclasses.asdict(gate)}
     record["fitted"] = (
         f"benchmarks/fit_gate.py on {datetime.date.today()}: seeds "
-        f"{[d[0] for d in DRAWS]}, {len(labels)} plates, labelled by the default network"
+        f"{[d[0] for d in DRAWS]}, {len(labels)} plates, labelled by the {model} network"
     )
     PlateGate.from_dict(record)  # what is written must load
     out.write_text(json.dumps(record, indent=1) + "\n")

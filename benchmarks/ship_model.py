@@ -65,6 +65,16 @@ def main(
     tflite: Annotated[
         bool, typer.Option("--tflite", help="Also export deblur/weights/NAME.tflite.")
     ] = False,
+    stage: Annotated[
+        str | None,
+        typer.Option(
+            help="This run is one more training stage of the shipped NAME: keep its "
+            "card's stages and notes, and append this run as a stage so described."
+        ),
+    ] = None,
+    config: Annotated[
+        str | None, typer.Option(help="The stage's --config file, for the card.")
+    ] = None,
 ) -> None:
     """Copy a trained run into deblur/weights and write its model card."""
     bench = bench or []
@@ -101,6 +111,8 @@ def main(
         "retrain_command": command,
         "scores": [_scores(b, method or name) for b in bench],
     }
+    if stage is not None:
+        card = _with_stage(WEIGHTS / f"{name}.model_card.json", card, stage, config)
     WEIGHTS.mkdir(exist_ok=True)
     shutil.copyfile(run / "model.keras", WEIGHTS / f"{name}.keras")
     from deblur.export import export_onnx, export_tflite
@@ -122,6 +134,31 @@ def main(
     print(
         f"shipped {name}: {stats.params} params, {size:.1f} MB, best val {best['val_psnr']} dB"
     )
+
+
+def _with_stage(path: Path, card: dict, stage: str, config: str | None) -> dict:
+    """`card` as one more stage of the card at `path`: its earlier stages, the total
+    CPU time and its hand-written notes are kept; what this run measured replaces the
+    rest. Shipping the same stage again (say, to add its bench runs) replaces it."""
+    previous = json.loads(path.read_text())
+    entry = {
+        "stage": stage,
+        "steps": card["steps_trained"],
+        "best_step": card["best_step"],
+        "wall_s": card["wall_s"],
+        "cpu_s": card["cpu_s"],
+        "best_val_psnr_db": card["best_val_psnr_db"],
+        "config": config,
+    }
+    earlier = [s for s in previous.get("training_stages", []) if s["stage"] != stage]
+    stages = [*earlier, entry]  # shipping the same stage again replaces it
+    total = sum(s.get("cpu_s", 0.0) for s in stages)
+    return {
+        **previous,
+        **card,
+        "training_stages": stages,
+        "total_cpu_s": round(total, 1),
+    }
 
 
 if __name__ == "__main__":
