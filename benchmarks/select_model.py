@@ -33,13 +33,16 @@ from pathlib import Path
 from typing import Annotated
 
 import numpy as np
+import pandas as pd
 import typer
+from robustness import harm_cells  # benchmarks/robustness.py, beside this script
 
 from bench.config import load_suite
 from bench.ocr import get_ocr, normalize_plate_text
 from bench.samples import Sample, build_sample, count_samples
 from deblur.config import TileConfig
 from deblur.inference import load
+from deblur.io import atomic_write
 
 ENGINES = ("ppocr", "tesseract")
 SUITES = Path(__file__).resolve().parent / "suites"
@@ -94,9 +97,7 @@ def _cached(path: Path, compute) -> dict:  # untyped: a callable returning a dic
         return json.loads(path.read_text())
     value = compute()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(value))
-    tmp.replace(path)
+    atomic_write(path, lambda tmp: tmp.write_text(json.dumps(value)))
     return value
 
 
@@ -157,31 +158,35 @@ def _draw_rows(
 
 
 def _print_draw(label: str, samples: list[Sample], rows: dict, totals: dict) -> None:
-    family = np.array([s.blur["kind"] for s in samples])
-    length = np.nan_to_num(np.array([s.blur["length"] for s in samples], float))
+    """Reads per family, the harm cells (:func:`robustness.harm_cells`), and add the
+    draw's reads to `totals`."""
+    frame = pd.DataFrame(
+        {
+            "method": name,
+            "ocr": engine,
+            "blur_kind": s.blur["kind"],
+            "blur_length": np.nan_to_num(float(s.blur["length"])),  # no blur: 0 px
+            "exact": read,
+            "error": None,
+        }
+        for name, reads in rows.items()
+        for engine in ENGINES
+        for s, read in zip(samples, reads[engine], strict=True)
+    )
     typer.echo(f"\n## {label} ({len(samples)} plates): PP-OCR / Tesseract reads")
-    names = list(rows)
-    typer.echo("| family | n | " + " | ".join(names) + " |")
-    for fam in dict.fromkeys(family):
-        mask = family == fam
-        cells = [
-            " / ".join(str(np.array(rows[n][e])[mask].sum()) for e in ENGINES)
-            for n in names
-        ]
-        typer.echo(f"| {fam} | {mask.sum()} | " + " | ".join(cells) + " |")
-    for n in names:
-        totals[n] += [np.sum(rows[n][e]) for e in ENGINES]
-    harm = []
-    for n in names[2:]:
-        for fam in dict.fromkeys(family):
-            for ln in sorted(set(length[family == fam])):
-                mask = (family == fam) & (length == ln)
-                for e in ENGINES:
-                    lost = np.sum(np.array(rows["blurred"][e])[mask]) - np.sum(
-                        np.array(rows[n][e])[mask]
-                    )
-                    if lost > 1:
-                        harm.append(f"{n} {fam} {ln:g}px {e} -{lost}")
+    typer.echo("| family | n | " + " | ".join(rows) + " |")
+    counts = frame.groupby(["blur_kind", "method", "ocr"], sort=False)["exact"].sum()
+    for family in frame["blur_kind"].unique():
+        cells = [" / ".join(str(counts[family, n, e]) for e in ENGINES) for n in rows]
+        plates = (frame["blur_kind"] == family).sum() // (len(rows) * len(ENGINES))
+        typer.echo(f"| {family} | {plates} | " + " | ".join(cells) + " |")
+    for name in rows:
+        totals[name] += [counts[:, name, e].sum() for e in ENGINES]
+    harm = [
+        f"{name} {c.blur_kind} {c.blur_length:g}px {c.ocr} -{-c.reads_lost:g}"
+        for name in list(rows)[2:]
+        for c in harm_cells(frame, name).itertuples()
+    ]
     typer.echo("harm cells: " + ("; ".join(harm) if harm else "none"))
 
 

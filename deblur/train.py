@@ -625,8 +625,8 @@ def _ocr_loss(reader, restored, sharp, labels, lengths):
     The reader was trained on dark text on light plates. Each plate is judged in the
     polarity in which the reader reads its `sharp` target best (a white-on-blue plate
     as its negative), and only plates whose sharp target the reader can read (CTC
-    loss below :data:`READABLE_CTC`) count: on the others its loss says nothing about the
-    restoration. Classic plates are all read as they are, so for them this is the
+    loss below :data:`READABLE_CTC`) count: on the others its loss says nothing about
+    the restoration. Classic plates are all read as they are, so for them this is the
     plain mean CTC loss. Untyped: TF tensors.
     """
     import tensorflow as tf
