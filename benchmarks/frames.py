@@ -1,6 +1,7 @@
 """Measure whole-frame restoration and write ``results/frames.md``.
 
-Two questions, answered with the shipped default model (re-run after new weights):
+Two questions, answered with a shipped model or a model file (``--model``, the default
+model unless given; re-run after new weights):
 
 * Does a sharp frame come back unchanged? Mean absolute change (grey levels) and the
   largest difference of mean change between neighbouring 256 px tiles, on five photos
@@ -10,7 +11,8 @@ Two questions, answered with the shipped default model (re-run after new weights
   the restored crop and the blurred crop, for plates blurred 5-31 px with the whole
   frame (the car moves).
 
-Usage: ``nice python benchmarks/frames.py [--plates 24] [--out results/frames.md]``
+Usage: ``nice python benchmarks/frames.py [--plates 24] [--model default]
+[--out results/frames.md]``
 """
 
 from __future__ import annotations
@@ -103,12 +105,15 @@ def main(
     out: Annotated[Path, typer.Option(help="Markdown file to write.")] = Path(
         "results/frames.md"
     ),
+    model: Annotated[
+        str, typer.Option(help="Shipped model name or model file to measure.")
+    ] = "default",
 ) -> None:
     """Measure whole-frame restoration and write ``results/frames.md``."""
 
     from deblur.inference import load
 
-    deblurrer = load("default")
+    deblurrer = load(model)
     load_before = os.getloadavg()[0]
     sharp = _sharp_rows(deblurrer)
     rows, totals = _plate_rows(deblurrer, plates)
@@ -116,7 +121,7 @@ def main(
     summary = ", ".join(f"{key} {value}/{n}" for key, value in totals.items())
     text = f"""# Whole frames (`benchmarks/frames.py`)
 
-Shipped default model, region by region (256 px tiles, `TileConfig.pass_through`
+Model `{model}`, region by region (256 px tiles, `TileConfig.pass_through`
 {_thresholds()}). Load average {load_before:.1f} at the start (2-core machine, shared).
 
 ## Sharp frames: how much they change (targets: <= 1.5 and <= 0.5 grey levels)
