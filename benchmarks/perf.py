@@ -508,6 +508,15 @@ Notes
   measured the folder in two processes at 109-124 against 72-86 plates/s with `fast`
   and 72-79 against 53-59 with the default (medians 1.38x and 1.45x), and the network
   alone 1.4-1.7x as fast on plates and 256 px tiles.
+- 2026-12-02, second stop, same code all afternoon: within 45 minutes the `fast` folder
+  in two processes ran at 151, 138, 115, 109, 114 and 112 plates/s, the default's at
+  96, 82, 79, 85, 85 and 93; the blurred 4000x3000 frame took 4.7-7.8 s with `fast`
+  and 8.4-10.3 s with the default. A worker's CPU per plate (1,000 plates, start-up
+  included) was 12.7 ms with `fast` and 19.9 ms with the default, of which LiteRT's
+  `invoke` is about half; the rest is the blur estimate (1.3 ms), the guide (1.4 ms),
+  PNG coding (0.4 ms read, 1.8 ms write) and start-up. The default's network alone
+  takes 10.8 ms a plate on one thread in steps of 16, so two cores cannot restore more
+  than about 185 plates/s with it before any I/O.
 - "random init" rows time the architecture only (speed does not depend on the weights);
   rerun once `deblur/weights/*.keras` exist to time `load()` on the shipped files.
 """
