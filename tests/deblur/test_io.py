@@ -168,3 +168,23 @@ def test_atomic_write_bytes_crash_keeps_old_content(
     monkeypatch.undo()
     assert path.read_bytes() == b"old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["summary.csv"]
+
+
+def test_write_image_native_png_is_lossless_and_run_length_coded(
+    tmp_path: Path,
+) -> None:
+    rng = np.random.default_rng(0)
+    noise = rng.integers(0, 256, (60, 240, 3), dtype=np.uint8)
+    flat = np.zeros((300, 400, 3), np.uint8)
+    flat[:, :200] = 200
+    flat[100:150, 50:350] = 30
+    for name, pixels in (("noise", noise), ("flat", flat)):
+        source = tmp_path / f"{name}.png"
+        PILImage.fromarray(pixels).save(source)
+        image, info = read_image_native(source)
+        target = tmp_path / f"{name}_out.png"
+        deblur.io.write_image_native(target, image, info=info)
+        with PILImage.open(target) as written:
+            np.testing.assert_array_equal(np.asarray(written), pixels)
+    # Z_RLE codes the flat image's long runs compactly (Huffman-only would not)
+    assert (tmp_path / "flat_out.png").stat().st_size < 2_000
