@@ -514,8 +514,8 @@ Notes
   and 8.4-10.3 s with the default. A worker's CPU per plate (1,000 plates, start-up
   included) was 12.7 ms with `fast` and 19.9 ms with the default, of which LiteRT's
   `invoke` is about half; the rest is the blur estimate (1.3 ms), the guide (1.4 ms),
-  PNG coding (0.4 ms read, 1.8 ms write; 1.25 ms since PNGs are written with zlib's
-  Z_RLE strategy) and start-up. The default's network alone
+  PNG coding (0.4 ms read, 1.8 ms write; since then zlib's Z_RLE strategy cut the
+  encoder's part from 1.69 to 1.25 ms) and start-up. The default's network alone
   takes 10.8 ms a plate on one thread in steps of 16, so two cores cannot restore more
   than about 185 plates/s with it before any I/O.
 - "random init" rows time the architecture only (speed does not depend on the weights);
