@@ -513,6 +513,11 @@ class ModelConfig:
         model then has ``2 * channels`` inputs and ``channels`` outputs.
         ``"gated_wiener"`` does the same with the registered ``gated_wiener``, which
         is the input itself wherever the blind estimate finds no clear straight blur.
+    guide_blend : bool
+        A guided ``unet`` adds its correction to a per-pixel blend of the input and the
+        guide, ``input + m * (guide - input)``, with the weight ``m`` in (0, 1)
+        predicted from its last features, instead of to the guide alone: it can learn
+        to ignore a guide that is wrong (a straight-blur guide on a curved shake).
     """
 
     arch: str = "unet"
@@ -521,6 +526,7 @@ class ModelConfig:
     depth: int = 3
     blocks: tuple[int, ...] = (1, 1, 2, 4)
     guide: str = "none"
+    guide_blend: bool = False
 
     def __post_init__(self) -> None:
         if self.arch not in ARCHITECTURES:
@@ -537,6 +543,8 @@ class ModelConfig:
             raise ValueError(
                 f"guide is only supported by arch 'unet', got {self.arch!r}"
             )
+        if self.guide_blend and self.guide == "none":
+            raise ValueError("guide_blend needs a guide, got guide 'none'")
         if self.arch == "unet" and len(self.blocks) != self.depth + 1:
             raise ValueError(
                 f"blocks must have depth + 1 = {self.depth + 1} entries, got {self.blocks}"

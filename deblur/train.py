@@ -392,6 +392,35 @@ class _Run:
     manager: Any  # Any: tf.train.CheckpointManager
 
 
+def _load_init(model: Any, init: Any, path: str) -> None:  # Any: keras.Model
+    """Copy `init`'s weights into `model`, layer by layer by name.
+
+    A layer `init` lacks (a head added to a trained design, such as a guide blend)
+    keeps its initialisation and is logged; a weighted layer of `init` that `model`
+    lacks, or whose weights differ in shape, is an error.
+    """
+    theirs = {layer.name: layer for layer in init.layers if layer.weights}
+    new = []
+    for layer in model.layers:
+        if not layer.weights:
+            continue
+        source = theirs.pop(layer.name, None)
+        if source is None:
+            new.append(layer.name)
+            continue
+        shapes = [tuple(w.shape) for w in source.weights]
+        if shapes != [tuple(w.shape) for w in layer.weights]:
+            raise ValueError(
+                f"{path}: layer {layer.name!r} has weights of shapes {shapes}, "
+                f"the model's are {[tuple(w.shape) for w in layer.weights]}"
+            )
+        layer.set_weights(source.get_weights())
+    if theirs:
+        raise ValueError(f"{path}: layers the model lacks: {', '.join(sorted(theirs))}")
+    if new:
+        logger.info("init %s: new layers keep their initialisation: %s", path, new)
+
+
 def _build_run(
     model_cfg: ModelConfig, cfg: TrainConfig, ckpt_dir: Path, *, resume: bool
 ) -> _Run:
@@ -405,7 +434,7 @@ def _build_run(
     keras.utils.set_random_seed(cfg.seed)
     model = build_model(model_cfg)
     if cfg.init is not None:
-        model.set_weights(load_keras_model(cfg.init).get_weights())
+        _load_init(model, load_keras_model(cfg.init), cfg.init)
     schedule = _schedule(cfg)
     optimizer = keras.optimizers.Adam(learning_rate=schedule)
     state = _State()

@@ -20,7 +20,12 @@ from deblur.models.layers import (
     SliceChannels,
 )
 
-__all__ = ["build_unet"]
+__all__ = ["BLEND_LOGIT", "build_unet"]
+
+BLEND_LOGIT = (8.0, 4.0)
+"""Gain and offset of a guide-blend weight's logit: ``m = sigmoid(8 z + 4)`` with the
+convolution ``z`` starting at zero, so a new blend head starts at ``m = 0.98`` (close to
+the guide alone, as a guided model without it) and learns 8x as fast as its weights."""
 
 
 def _naf_block(x: keras.KerasTensor, channels: int, *, name: str) -> keras.KerasTensor:
@@ -86,6 +91,27 @@ def build_unet(cfg: ModelConfig) -> keras.Model:
     correction = keras.layers.Conv2D(
         cfg.channels, 3, padding="same", kernel_initializer=init, name="ending"
     )(x)
+    if cfg.guide_blend:
+        base = _guide_blend(padded, base, x, cfg.channels)
     restored = keras.layers.Add(name="residual")([base, correction])
     outputs = CropLike(name="crop")([restored, inputs])
     return keras.Model(inputs, outputs, name="unet")
+
+
+def _guide_blend(
+    padded: keras.KerasTensor,
+    guide: keras.KerasTensor,
+    features: keras.KerasTensor,
+    channels: int,
+) -> keras.KerasTensor:
+    """``image + m * (guide - image)``, ``m`` a per-pixel weight from `features`."""
+    image = SliceChannels(0, channels, name="image")(padded)
+    logit = keras.layers.Conv2D(
+        1, 3, padding="same", kernel_initializer="zeros", name="blend_logit"
+    )(features)
+    gain, offset = BLEND_LOGIT
+    logit = keras.layers.Rescaling(gain, offset, name="blend_scale")(logit)
+    weight = keras.layers.Activation("sigmoid", name="blend_weight")(logit)
+    step = keras.layers.Subtract(name="guide_step")([guide, image])
+    step = keras.layers.Multiply(name="blend_step")([step, weight])
+    return keras.layers.Add(name="blend")([image, step])

@@ -110,10 +110,18 @@ def test_export_model_rejects_unknown_format(tmp_path: Path) -> None:
         export_model("default", tmp_path / "x.bin", format="coreml")
 
 
-def test_export_onnx_of_a_guided_model_matches_keras(tmp_path: Path) -> None:
+@pytest.mark.parametrize("blend", [False, True])
+def test_export_onnx_of_a_guided_model_matches_keras(
+    tmp_path: Path, blend: bool
+) -> None:
     keras.utils.set_random_seed(0)
     cfg = ModelConfig(
-        arch="unet", width=4, depth=2, blocks=(1, 1, 1), guide="blind_wiener"
+        arch="unet",
+        width=4,
+        depth=2,
+        blocks=(1, 1, 1),
+        guide="blind_wiener",
+        guide_blend=blend,
     )
     model = build_model(cfg)
     rng = np.random.default_rng(0)

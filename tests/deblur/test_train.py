@@ -127,6 +127,37 @@ def test_train_init_loads_weights(tmp_path: Path, sources: list[np.ndarray]) -> 
         np.testing.assert_allclose(a, b, atol=1e-5)
 
 
+def test_train_init_adds_a_new_head_and_rejects_a_mismatch(
+    tmp_path: Path, sources: list[np.ndarray]
+) -> None:
+    import keras
+
+    from deblur.models import build_model
+
+    guided = ModelConfig(**{**MODEL.__dict__, "guide": "blind_wiener"})
+    blended = ModelConfig(**{**guided.__dict__, "guide_blend": True})
+    start = build_model(guided)
+    start.save(tmp_path / "start.keras")
+    one_step = TrainConfig(**{**CFG.__dict__, "steps": 1, "lr": 1e-9})
+    init = TrainConfig(**{**one_step.__dict__, "init": str(tmp_path / "start.keras")})
+    train(blended, init, tmp_path / "run", sources=sources)
+    trained = keras.saving.load_model(tmp_path / "run" / "model.keras", compile=False)
+    for layer in start.layers:
+        for a, b in zip(
+            layer.get_weights(),
+            trained.get_layer(layer.name).get_weights(),
+            strict=True,
+        ):
+            np.testing.assert_allclose(a, b, atol=1e-5)
+    # Back the other way the blend head has nowhere to go: one clear error.
+    trained.save(tmp_path / "blended.keras")
+    back = TrainConfig(**{**one_step.__dict__, "init": str(tmp_path / "blended.keras")})
+    with pytest.raises(
+        ValueError, match="blended.keras: layers the model lacks: blend_logit"
+    ):
+        train(guided, back, tmp_path / "back", sources=sources)
+
+
 @pytest.fixture
 def reader_path(tmp_path: Path) -> Path:
     """An untrained plate reader: its CTC loss is still a differentiable term."""

@@ -17,9 +17,11 @@ from deblur.models.export_form import (  # noqa: E402
 from deblur.models.layers import ScaledResidual  # noqa: E402
 
 
-def _model(guide: str = "none") -> keras.Model:
+def _model(guide: str = "none", *, blend: bool = False) -> keras.Model:
     keras.utils.set_random_seed(0)
-    cfg = ModelConfig(arch="unet", width=4, depth=2, blocks=(1, 1, 1), guide=guide)
+    cfg = ModelConfig(
+        arch="unet", width=4, depth=2, blocks=(1, 1, 1), guide=guide, guide_blend=blend
+    )
     model = build_model(cfg)
     rng = np.random.default_rng(0)  # away from the identity start (beta = 0)
     model.set_weights(
@@ -28,9 +30,12 @@ def _model(guide: str = "none") -> keras.Model:
     return model
 
 
-@pytest.mark.parametrize("guide", ["none", "blind_wiener"])
-def test_export_form_computes_the_same_function(guide: str) -> None:
-    model = _model(guide)
+@pytest.mark.parametrize(
+    ("guide", "blend"),
+    [("none", False), ("blind_wiener", False), ("blind_wiener", True)],
+)
+def test_export_form_computes_the_same_function(guide: str, blend: bool) -> None:
+    model = _model(guide, blend=blend)
     channels = model.inputs[0].shape[-1]
     batch = np.random.default_rng(1).random((2, 16, 24, channels), dtype=np.float32)
     expected = np.asarray(model(batch))

@@ -97,6 +97,35 @@ def test_guided_unet_takes_guide_and_starts_at_it() -> None:
     np.testing.assert_allclose(np.asarray(model(x)), x[..., 1:], atol=1e-6)
 
 
+def test_guide_blend_starts_near_the_guide_and_can_reach_the_input() -> None:
+    from deblur.models.unet import BLEND_LOGIT
+
+    cfg = ModelConfig(
+        arch="unet",
+        width=4,
+        depth=2,
+        blocks=(1, 1, 1),
+        guide="blind_wiener",
+        guide_blend=True,
+    )
+    model = build_model(cfg)
+    x = np.random.default_rng(3).random((1, 13, 30, 2)).astype(np.float32)
+    image, guide = x[..., :1], x[..., 1:]
+    start = 1 / (1 + np.exp(-BLEND_LOGIT[1]))  # the blend weight before training
+    expected = image + start * (guide - image)
+    np.testing.assert_allclose(np.asarray(model(x)), expected, atol=1e-5)
+    # A strongly negative logit bias turns the guide off: the output is the input.
+    logit = model.get_layer("blend_logit")
+    kernel, _ = logit.get_weights()
+    logit.set_weights([kernel, np.full((1,), -10.0, np.float32)])
+    np.testing.assert_allclose(np.asarray(model(x)), image, atol=1e-5)
+
+
+def test_guide_blend_needs_a_guide() -> None:
+    with pytest.raises(ValueError, match="guide_blend"):
+        ModelConfig(guide_blend=True)
+
+
 def test_guide_needs_unet() -> None:
     with pytest.raises(ValueError, match="guide"):
         ModelConfig(arch="res15", guide="blind_wiener")
