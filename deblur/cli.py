@@ -294,7 +294,7 @@ def synth_blur(
 
 _MODEL = ModelConfig()
 _TRAIN = TrainConfig()
-_MODEL_FIELDS = {"arch", "channels", "width", "guide", "blocks"}
+_MODEL_FIELDS = {"arch", "channels", "width", "guide", "guide_blend", "blocks"}
 _TRAIN_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
 # Option defaults, as the CLI spells them, read from the config dataclasses.
 _ARCH, _GUIDE, _LOSS = Arch(_MODEL.arch), Guide(_MODEL.guide), Loss(_TRAIN.loss)
@@ -330,6 +330,7 @@ def train_command(
     channels: Annotated[int, typer.Option(help="1 = luminance, 3 = RGB.")] = _MODEL.channels,
     width: Annotated[int, typer.Option(help="Base filters.")] = _MODEL.width,
     guide: Annotated[Guide, typer.Option(help="unet guide image.")] = _GUIDE,
+    guide_blend: Annotated[bool, typer.Option(help="Correct a learned per-pixel blend of input and guide (needs --guide).")] = _MODEL.guide_blend,
     blocks: Annotated[str, typer.Option(help="unet blocks per level (sets the depth).")] = _BLOCKS,
     steps: Annotated[int, typer.Option(help="Optimiser steps.")] = _TRAIN.steps,
     batch: Annotated[int, typer.Option(help="Patches (or plates) per step.")] = _TRAIN.batch,

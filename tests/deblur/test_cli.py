@@ -196,6 +196,8 @@ def test_train_every_config_field_is_an_option(tmp_path: Path) -> None:
     assert (data["photometric"], data["init"]) == (0.5, "runs/x/model.keras")
     assert (data["val_fraction"], data["reader"]) == (0.2, "mine.keras")
     assert data["degradations"][0]["kind"] == "gaussian"
+    blend = _show_config("--guide", "blind_wiener", "--guide-blend")["model"]
+    assert (blend["guide"], blend["guide_blend"]) == ("blind_wiener", True)
     text = _show_config("--degradations", '[{"kind": "defocus"}]')
     assert [d["kind"] for d in text["degradations"]] == ["defocus"]
     options = {p.name for p in typer.main.get_command(app).commands["train"].params}
@@ -208,6 +210,7 @@ def test_train_every_config_field_is_an_option(tmp_path: Path) -> None:
     [
         (["--arch", "res15", "--blocks", "1,2"], "--blocks applies to arch unet only"),
         (["--arch", "res15", "--guide", "blind_wiener"], "guide is only supported"),
+        (["--guide-blend"], "guide_blend needs a guide"),
         (["--patch", "128"], "--patch must look like AxB"),
         (["--blocks", "1,x"], "--blocks must look like 1,1,2,4"),
         (["--degradations", "[{"], "--degradations: not valid JSON"),
