@@ -19,7 +19,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from deblur.config import ModelConfig
+from deblur.config import ModelConfig, from_dict
 from deblur.inference import load_keras_model
 from deblur.models import build_model
 
@@ -38,22 +38,15 @@ def main(
     if len(models) < 2:
         raise typer.BadParameter("give at least two networks")
     config = config or models[0].parent / "model_config.json"
-    design = ModelConfig(
-        **{
-            k: tuple(v) if isinstance(v, list) else v
-            for k, v in json.loads(config.read_text()).items()
-        }
-    )
-    soup = build_model(design)
-    loaded = [load_keras_model(path) for path in models]
+    soup = build_model(from_dict(ModelConfig, json.loads(config.read_text())))
+    nets = [
+        {layer.name: layer for layer in load_keras_model(path).layers}
+        for path in models
+    ]
     for layer in soup.layers:
         if not layer.weights:
             continue
-        parts = []
-        for net in loaded:
-            names = {one.name for one in net.layers}
-            source = net.get_layer(layer.name) if layer.name in names else layer
-            parts.append(source.get_weights())
+        parts = [net.get(layer.name, layer).get_weights() for net in nets]
         layer.set_weights([np.mean(ws, axis=0) for ws in zip(*parts, strict=True)])
     out.parent.mkdir(parents=True, exist_ok=True)
     soup.save(out)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+
 import keras
 import numpy as np
 import pytest
@@ -100,14 +102,7 @@ def test_guided_unet_takes_guide_and_starts_at_it() -> None:
 def test_guide_blend_starts_near_the_guide_and_can_reach_the_input() -> None:
     from deblur.models.unet import BLEND_LOGIT
 
-    cfg = ModelConfig(
-        arch="unet",
-        width=4,
-        depth=2,
-        blocks=(1, 1, 1),
-        guide="blind_wiener",
-        guide_blend=True,
-    )
+    cfg = dataclasses.replace(TINY_UNET, guide="blind_wiener", guide_blend=True)
     model = build_model(cfg)
     x = np.random.default_rng(3).random((1, 13, 30, 2)).astype(np.float32)
     image, guide = x[..., :1], x[..., 1:]
